@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Build the collection tarball, check what it ships, install it into an empty collections path
+# and run ansible-doc on every plugin from there (as a user who installed the release would).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+version="$(python - "$ROOT/galaxy.yml" <<'PY'
+import sys, yaml
+print(yaml.safe_load(open(sys.argv[1]))["version"])
+PY
+)"
+ansible-galaxy collection build "$ROOT" --output-path "$work" >/dev/null
+tarball="$work/edgeops-nomad-${version}.tar.gz"
+[ -f "$tarball" ] || { echo "build-check: $tarball was not built"; exit 1; }
+echo "build-check: built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB, $(tar -tzf "$tarball" | wc -l) entries)"
+
+# Nothing test-only, cached or local may ship.
+bad="$(tar -tzf "$tarball" | grep -E '^(\./)?(tests|molecule|benchmarks|scripts|mk|\.cache|\.venv|\.ci|\.git)(/|$)|__pycache__|\.pyc$|Makefile$' || true)"
+if [ -n "$bad" ]; then
+  echo "build-check: the tarball ships files it must not:"; echo "$bad" | head -20; exit 1
+fi
+for must in MANIFEST.json FILES.json README.md meta/runtime.yml; do
+  tar -tzf "$tarball" | grep -qx "\(\./\)\?$must" || { echo "build-check: $must missing from the tarball"; exit 1; }
+done
+
+# Install into an empty path (dependencies come from the cache: Galaxy is not reachable here).
+ansible-galaxy collection install --no-deps -p "$work/installed" "$tarball" >/dev/null
+export ANSIBLE_COLLECTIONS_PATH="$work/installed:$ROOT/.cache/collections-deps"
+mkdir -p "$ROOT/.cache/collections-deps/ansible_collections"
+for dep in "$ROOT"/.cache/collections/ansible_collections/*/; do
+  ns="$(basename "$dep")"; [ "$ns" = edgeops ] && continue
+  ln -sfn "$dep" "$ROOT/.cache/collections-deps/ansible_collections/$ns"
+done
+installed="$work/installed/ansible_collections/edgeops/nomad"
+[ -d "$installed" ] && [ ! -L "$installed" ] || { echo "build-check: install did not create $installed"; exit 1; }
+
+count=0
+for kind in module inventory filter; do
+  # Every plugin ansible-doc lists from the installed copy must render its documentation.
+  names="$(ansible-doc -t "$kind" -l edgeops.nomad --json | python -c 'import json,sys; print("\n".join(sorted(json.load(sys.stdin))))')"
+  for name in $names; do
+    ansible-doc -t "$kind" "$name" >/dev/null || { echo "build-check: ansible-doc -t $kind $name failed"; exit 1; }
+    count=$((count + 1))
+  done
+  if [ "$kind" = module ]; then
+    files="$(find "$installed/plugins/modules" -name '*.py' ! -name '__init__.py' 2>/dev/null | wc -l)"
+    listed="$(grep -c . <<<"$names" || true)"
+    [ "$listed" -eq "$files" ] || { echo "build-check: ansible-doc -l lists $listed modules, the tarball has $files"; exit 1; }
+  fi
+done
+echo "build-check: ansible-doc rendered $count plugins from the installed tarball"
