@@ -16,16 +16,17 @@ tarball="$work/edgeops-nomad-${version}.tar.gz"
 echo "build-check: built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB, $(tar -tzf "$tarball" | wc -l) entries)"
 
 # Nothing test-only, cached or local may ship.
-bad="$(tar -tzf "$tarball" | grep -E '^(\./)?(tests|molecule|benchmarks|scripts|mk|\.cache|\.venv|\.ci|\.git)(/|$)|__pycache__|\.pyc$|Makefile$' || true)"
+listing="$(tar -tzf "$tarball")"
+bad="$(grep -E '^(\./)?(tests|molecule|benchmarks|scripts|mk|\.cache|\.venv|\.ci|\.git)(/|$)|__pycache__|\.pyc$|Makefile$' <<<"$listing" || true)"
 if [ -n "$bad" ]; then
   echo "build-check: the tarball ships files it must not:"; echo "$bad" | head -20; exit 1
 fi
 for must in MANIFEST.json FILES.json README.md meta/runtime.yml; do
-  tar -tzf "$tarball" | grep -qx "\(\./\)\?$must" || { echo "build-check: $must missing from the tarball"; exit 1; }
+  grep -qx "\(\./\)\?$must" <<<"$listing" || { echo "build-check: $must missing from the tarball"; exit 1; }
 done
 
 # Install into an empty path (dependencies come from the cache: Galaxy is not reachable here).
-ansible-galaxy collection install --no-deps -p "$work/installed" "$tarball" >/dev/null
+ANSIBLE_COLLECTIONS_PATH="$work/installed" ansible-galaxy collection install --no-deps --force -p "$work/installed" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$work/installed:$ROOT/.cache/collections-deps"
 mkdir -p "$ROOT/.cache/collections-deps/ansible_collections"
 for dep in "$ROOT"/.cache/collections/ansible_collections/*/; do
@@ -44,7 +45,8 @@ for kind in module inventory filter; do
     count=$((count + 1))
   done
   if [ "$kind" = module ]; then
-    files="$(find "$installed/plugins/modules" -name '*.py' ! -name '__init__.py' 2>/dev/null | wc -l)"
+    files=0
+    [ -d "$installed/plugins/modules" ] && files="$(find "$installed/plugins/modules" -name '*.py' ! -name '__init__.py' | wc -l)"
     listed="$(grep -c . <<<"$names" || true)"
     [ "$listed" -eq "$files" ] || { echo "build-check: ansible-doc -l lists $listed modules, the tarball has $files"; exit 1; }
   fi
