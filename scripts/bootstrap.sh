@@ -51,11 +51,11 @@ if [ "$(cat "$col_stamp" 2>/dev/null)" != "$col_want" ]; then
     step "collections from Galaxy (requirements.yml)"
     ansible-galaxy collection install -r requirements.yml -p "$CACHE/collections" --force
   else
-    wheel="$(ls "$CACHE/wheels"/ansible-"${ANSIBLE_WHEEL_VERSION}"-*.whl 2>/dev/null | head -n1 || true)"
+    wheel="$(find "$CACHE/wheels" -name "ansible-${ANSIBLE_WHEEL_VERSION}-*.whl" | head -n1)"
     if [ -z "$wheel" ]; then
       step "downloading the ansible ${ANSIBLE_WHEEL_VERSION} wheel from PyPI (collections only)"
       .venv/bin/python -m pip download -q --no-deps "ansible==${ANSIBLE_WHEEL_VERSION}" -d "$CACHE/wheels"
-      wheel="$(ls "$CACHE/wheels"/ansible-"${ANSIBLE_WHEEL_VERSION}"-*.whl | head -n1)"
+      wheel="$(find "$CACHE/wheels" -name "ansible-${ANSIBLE_WHEEL_VERSION}-*.whl" | head -n1)"
     fi
     step "extracting ${COLLECTIONS[*]}"
     .venv/bin/python - "$wheel" "$CACHE/collections" "${COLLECTIONS[@]}" <<'PY'
@@ -89,19 +89,29 @@ fi
 # 5. ansible-test --venv downloads get-pip from a host that is not reachable here; a shim that
 #    uses ensurepip does the same job (it lives in ansible-test's cache, outside the repo).
 shim="$HOME/.ansible/test/cache/get_pip_24_2.py"
-if [ ! -f "$shim" ]; then
+if ! grep -q "PIP_CONFIG_FILE" "$shim" 2>/dev/null; then
   step "ansible-test get-pip shim"
   mkdir -p "$(dirname "$shim")"
   cat > "$shim" <<'PY'
-"""Stand-in for get-pip.py (its download host is unreachable here): ensurepip, then pip itself."""
+"""Stand-in for get-pip.py (its download host is unreachable here): ensurepip, then pip itself.
+
+ansible-test runs this with a stripped environment, so the venv gets a pip.conf that trusts the
+system CA bundle (needed where HTTPS goes through an inspecting proxy)."""
 import ensurepip
+import os
 import subprocess
 import sys
 
+BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+if os.path.exists(BUNDLE):
+    with open(os.path.join(sys.prefix, "pip.conf"), "w", encoding="utf-8") as conf:
+        conf.write("[global]\ncert = %s\n" % BUNDLE)
 ensurepip.bootstrap()
+# ensurepip sets PIP_CONFIG_FILE=/dev/null in this process: give pip its configuration back.
+env = {k: v for k, v in os.environ.items() if k != "PIP_CONFIG_FILE"}
 args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
 if args:
-    subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
+    subprocess.check_call([sys.executable, "-m", "pip", "install"] + args, env=env)
 PY
 fi
 step "done"

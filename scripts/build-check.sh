@@ -34,7 +34,7 @@ for dep in "$ROOT"/.cache/collections/ansible_collections/*/; do
   ln -sfn "$dep" "$ROOT/.cache/collections-deps/ansible_collections/$ns"
 done
 installed="$work/installed/ansible_collections/edgeops/nomad"
-[ -d "$installed" ] && [ ! -L "$installed" ] || { echo "build-check: install did not create $installed"; exit 1; }
+if [ ! -d "$installed" ] || [ -L "$installed" ]; then echo "build-check: install did not create $installed"; exit 1; fi
 
 count=0
 for kind in module inventory filter; do
