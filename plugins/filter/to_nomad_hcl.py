@@ -91,8 +91,7 @@ class _Serializer:
         if type(value).__name__ in ("date", "datetime", "time"):
             hint = " (YAML read an unquoted date/time: quote it)"
         return AnsibleFilterError(
-            f"to_nomad_hcl: {where}: unsupported value type {type(value).__name__}{hint}; "
-            "use strings, numbers, booleans, lists or dicts"
+            f"to_nomad_hcl: {where}: unsupported value type {type(value).__name__}{hint}; " "use strings, numbers, booleans, lists or dicts"
         )
 
     def value(self, value, where, depth):
@@ -131,9 +130,7 @@ class _Serializer:
         if isinstance(value, Mapping) and MARKER in value:
             kind = value[MARKER]
             if kind not in MARKER_KINDS:
-                raise AnsibleFilterError(
-                    f"to_nomad_hcl: {path}: {MARKER} must be one of {', '.join(MARKER_KINDS)}, got {kind!r}"
-                )
+                raise AnsibleFilterError(f"to_nomad_hcl: {path}: {MARKER} must be one of {', '.join(MARKER_KINDS)}, got {kind!r}")
             return kind
         if path in self.maps:
             return "map"
@@ -171,9 +168,7 @@ class _Serializer:
                 for i, item in enumerate(value):
                     blocks.append(self.block(key, [], item, f"{where}[{i}]", depth, path=where))
             elif isinstance(value, (list, tuple)) and any(isinstance(v, Mapping) for v in value):
-                raise AnsibleFilterError(
-                    f"to_nomad_hcl: {where}: a list must hold either only dicts (repeated blocks) or no dicts"
-                )
+                raise AnsibleFilterError(f"to_nomad_hcl: {where}: a list must hold either only dicts (repeated blocks) or no dicts")
             else:
                 attributes.append(f"{pad}{key} = {self.value(value, where, depth)}")
         lines = list(attributes)
@@ -195,8 +190,7 @@ class _Serializer:
                 at = f"{where}[{label!r}]" + (f"[{i}]" if item is not one else "")
                 if not isinstance(one, Mapping):
                     raise AnsibleFilterError(
-                        f"to_nomad_hcl: {at}: a labeled block's value must be a dict (or a list of dicts), "
-                        f"got {type(one).__name__}"
+                        f"to_nomad_hcl: {at}: a labeled block's value must be a dict (or a list of dicts), " f"got {type(one).__name__}"
                     )
                 out.append(self.block(key, [label], one, at, depth, path=where))
         return out
@@ -214,9 +208,7 @@ class _Serializer:
 
 def check_key_type(key, where):
     if not isinstance(key, str):
-        raise AnsibleFilterError(
-            f"to_nomad_hcl: {where}: key {key!r} is a {type(key).__name__}; keys must be strings"
-        )
+        raise AnsibleFilterError(f"to_nomad_hcl: {where}: key {key!r} is a {type(key).__name__}; keys must be strings")
 
 
 def quote(text):

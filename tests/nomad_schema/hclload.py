@@ -67,13 +67,13 @@ def unquote(text):
                 i += 2
                 continue
             width = {"u": 4, "U": 8}.get(nxt)
-            digits = inner[i + 2:i + 2 + width] if width else ""
+            digits = inner[i + 2 : i + 2 + width] if width else ""
             if width and len(digits) == width and re.fullmatch(r"[0-9a-fA-F]+", digits):
                 out.append(chr(int(digits, 16)))
                 i += 2 + width
                 continue
             raise HCLError(f"invalid escape \\{nxt} in {text!r}")
-        if char in "$%" and inner[i + 1:i + 3] == char + "{":
+        if char in "$%" and inner[i + 1 : i + 3] == char + "{":
             out.append(char + "{")  # $${ -> ${ and %%{ -> %{
             i += 3
             continue
@@ -118,7 +118,7 @@ def _blocks(name, items):
         while not _is_block(node):
             if not isinstance(node, dict) or len(node) != 1:
                 raise HCLError(f"cannot read block {name!r}: unexpected shape")
-            (label, node), = node.items()
+            ((label, node),) = node.items()
             labels.append(_key(label))
         out.append(Block(name, labels, _body(node)))
     return out
@@ -129,8 +129,11 @@ def _body(raw):
     for key, value in raw.items():
         if key == "__is_block__":
             continue
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and all(
-            _is_block(v) or (len(v) == 1 and not _is_block(v) and _leads_to_block(v)) for v in value
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, dict) for v in value)
+            and all(_is_block(v) or (len(v) == 1 and not _is_block(v) and _leads_to_block(v)) for v in value)
         ):
             body.blocks.extend(_blocks(key, value))
         else:
@@ -142,7 +145,7 @@ def _leads_to_block(value):
     while isinstance(value, dict) and not _is_block(value):
         if len(value) != 1:
             return False
-        (label, value), = value.items()
+        ((label, value),) = value.items()
         if not (isinstance(label, str) and label.startswith('"')):
             return False
     return _is_block(value)

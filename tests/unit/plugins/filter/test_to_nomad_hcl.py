@@ -71,9 +71,7 @@ def test_exact_agent_rendering():
 def test_windows_path_is_escaped():
     out = to_nomad_hcl({"data_dir": r"C:\ProgramData\HashiCorp\nomad\data"})
     assert out == 'data_dir = "C:\\\\ProgramData\\\\HashiCorp\\\\nomad\\\\data"\n'
-    assert roundtrip({"data_dir": r"C:\ProgramData\HashiCorp\nomad\data"}) == {
-        "data_dir": r"C:\ProgramData\HashiCorp\nomad\data"
-    }
+    assert roundtrip({"data_dir": r"C:\ProgramData\HashiCorp\nomad\data"}) == {"data_dir": r"C:\ProgramData\HashiCorp\nomad\data"}
 
 
 @pytest.mark.parametrize(
@@ -126,9 +124,7 @@ def test_list_order_is_kept():
 def test_repeated_unlabeled_blocks():
     out = to_nomad_hcl({"consul": [{"name": "default"}, {"name": "other", "address": "x:8500"}]})
     assert out.count("consul {") == 2
-    assert roundtrip({"consul": [{"name": "default"}, {"name": "other"}]}) == {
-        "consul": [{"name": "default"}, {"name": "other"}]
-    }
+    assert roundtrip({"consul": [{"name": "default"}, {"name": "other"}]}) == {"consul": [{"name": "default"}, {"name": "other"}]}
 
 
 def test_agent_labeled_blocks():
@@ -151,9 +147,7 @@ def test_agent_labeled_blocks():
 def test_labels_are_escaped():
     out = to_nomad_hcl({"client": {"host_volume": {'we"ird\\': {"path": "/x"}}}})
     assert 'host_volume "we\\"ird\\\\" {' in out
-    assert roundtrip({"client": {"host_volume": {'we"ird\\': {"path": "/x"}}}}) == {
-        "client": {"host_volume": {'we"ird\\': {"path": "/x"}}}
-    }
+    assert roundtrip({"client": {"host_volume": {'we"ird\\': {"path": "/x"}}}}) == {"client": {"host_volume": {'we"ird\\': {"path": "/x"}}}}
 
 
 def test_map_attributes_accept_any_key():
@@ -167,7 +161,7 @@ def test_map_attributes_accept_any_key():
 def test_generic_profile_and_explicit_markers():
     config = {"client": {"host_volume": {"data": {"path": "/srv"}}}}
     # without the agent profile host_volume is a plain nested block
-    assert 'host_volume {\n    data {' in to_nomad_hcl(config, profile="generic")
+    assert "host_volume {\n    data {" in to_nomad_hcl(config, profile="generic")
     assert 'host_volume "data"' in to_nomad_hcl(config, profile="generic", labeled_blocks=["client.host_volume"])
     marked = {"job": {"__hcl__": "labeled", "web": {"meta": {"__hcl__": "map", "a.b": "c"}, "group": {}}}}
     out = to_nomad_hcl(marked, profile="generic")
@@ -223,7 +217,7 @@ def test_quote_filter_rejects_non_strings():
 
 
 # ---- property-style round trips: many generated inputs through python-hcl2 ---------------------
-ALPHABET = string.ascii_letters + string.digits + ' _-./:\\"$%{}\n\t\r#=*\'' + "é✓\x01"
+ALPHABET = string.ascii_letters + string.digits + " _-./:\\\"$%{}\n\t\r#=*'" + "é✓\x01"
 NAMES = ["alpha", "beta", "gamma", "delta", "eps_1", "z-9", "_u"]
 
 
@@ -232,32 +226,32 @@ def gen_scalar(rng):
     if kind == 0:
         return rng.choice([True, False])
     if kind == 1:
-        return rng.randrange(-10**12, 10**12)
+        return rng.randrange(-(10**12), 10**12)
     if kind == 2:
         return round(rng.uniform(-1000, 1000), rng.randrange(1, 6))
-    return "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(0, 25)))
+    return "".join(rng.choice(ALPHABET) for dummy in range(rng.randrange(0, 25)))
 
 
 def gen_body(rng, depth):
     body = {}
-    for _ in range(rng.randrange(1, 6)):
+    for dummy in range(rng.randrange(1, 6)):
         name = rng.choice(NAMES)
         kind = rng.randrange(6 if depth < 3 else 3)
         if kind in (0, 1):
             body[name] = gen_scalar(rng)
         elif kind == 2:
-            body[name] = [gen_scalar(rng) for _ in range(rng.randrange(0, 4))]
+            body[name] = [gen_scalar(rng) for dummy in range(rng.randrange(0, 4))]
         elif kind == 3:
             body[name] = gen_body(rng, depth + 1)
         elif kind == 4:
-            body[name] = {"__hcl__": "map", **{gen_key(rng): gen_scalar(rng) for _ in range(rng.randrange(0, 4))}}
+            body[name] = {"__hcl__": "map", **{gen_key(rng): gen_scalar(rng) for dummy in range(rng.randrange(0, 4))}}
         else:
-            body[name] = {"__hcl__": "labeled", **{gen_key(rng): gen_body(rng, depth + 1) for _ in range(rng.randrange(1, 3))}}
+            body[name] = {"__hcl__": "labeled", **{gen_key(rng): gen_body(rng, depth + 1) for dummy in range(rng.randrange(1, 3))}}
     return body
 
 
 def gen_key(rng):
-    return "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 12)))
+    return "".join(rng.choice(ALPHABET) for dummy in range(rng.randrange(1, 12)))
 
 
 @pytest.mark.parametrize("seed", range(150))
