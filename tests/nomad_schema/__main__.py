@@ -22,7 +22,8 @@ def main(argv=None):
     agent.add_argument("--edition", choices=["ce", "ent"], help="ce: Enterprise-only keys are errors")
     agent.add_argument("--nomad-version", help="keys newer than this Nomad version are errors")
     agent.add_argument("--allow-deprecated", action="store_true", help="do not report deprecated keys")
-    agent.add_argument("files", nargs="+")
+    agent.add_argument("--partial", action="store_true", help="each file is a fragment of a config directory")
+    agent.add_argument("files", nargs="+", help="files, or directories merged like nomad agent -config DIR")
     job = sub.add_parser("job", help="job files (HCL2)")
     job.add_argument("files", nargs="+")
     args = parser.parse_args(argv)
@@ -36,6 +37,7 @@ def main(argv=None):
                 nomad_version=args.nomad_version,
                 shared=args.shared,
                 allow_deprecated=args.allow_deprecated,
+                partial=args.partial,
             )
         else:
             errors = check_job(Path(path), shared=args.shared)

@@ -55,12 +55,52 @@ def load_agent_file(path):
     return hclload.to_plain(hclload.loads(text))
 
 
+def _editor_temp(name):
+    return name.endswith("~") or name.startswith(".#") or (name.startswith("#") and name.endswith("#"))
+
+
+def merge_configs(base, over):
+    """Merge two agent configs the way Nomad merges its config files (later file wins).
+
+    Blocks merge key by key, repeatable blocks given as lists are appended, labeled blocks merge by
+    label; any other value is replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            out[key] = merge_configs(old, value)
+        elif isinstance(old, list) and isinstance(value, list) and all(isinstance(v, dict) for v in old + value):
+            out[key] = old + value
+        elif isinstance(old, list) and isinstance(value, dict) and all(isinstance(v, dict) for v in old):
+            out[key] = old + [value]
+        elif isinstance(old, dict) and isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            out[key] = [old] + value
+        else:
+            out[key] = value
+    return out
+
+
+def load_agent_dir(path):
+    """Nomad's -config DIR: *.hcl and *.json (not recursive), sorted by name, merged in order."""
+    files = sorted(p for p in Path(path).iterdir() if p.is_file() and p.suffix in (".hcl", ".json") and not _editor_temp(p.name))
+    if not files:
+        raise ValueError(f"no .hcl or .json files in {path}")
+    merged = {}
+    for file in files:
+        try:
+            merged = merge_configs(merged, load_agent_file(file))
+        except (OSError, ValueError) as err:
+            raise ValueError(f"{file.name}: {err}") from err
+    return merged
+
+
 def _is_absolute(path):
     return isinstance(path, str) and (path.startswith("/") or bool(re.match(r"^[A-Za-z]:[\\/]", path)) or path.startswith("\\\\"))
 
 
 class AgentChecker:
-    def __init__(self, edition=None, nomad_version=None, shared=None, allow_deprecated=False):
+    def __init__(self, edition=None, nomad_version=None, shared=None, allow_deprecated=False, partial=False):
+        self.partial = partial
         self.doc = load_schema("agent-config.json", shared)
         self.removed = self.doc.get("removed_keys", {})
         self.edition = edition
@@ -200,6 +240,11 @@ class AgentChecker:
         client = c.get("client") if isinstance(c.get("client"), dict) else {}
         server_on = server.get("enabled") is True
         client_on = client.get("enabled") is True
+        if self.partial:  # a fragment of a config directory: whole-config rules do not apply
+            self.client_rules(client, client_on)
+            self.server_rules(server)
+            self.misc_rules(c)
+            return
         if not server_on and not client_on:
             self.err("", "Must specify either server, client or dev mode for the agent. (set server.enabled or client.enabled)")
         if isinstance(c.get("region"), str) and "\x00" in c["region"]:
@@ -406,12 +451,17 @@ class AgentChecker:
                     self.err(kind, f"{kind} blocks with the same name are merged by Nomad; give each block its own name: {', '.join(dupes)}")
 
 
-def check_agent_config(config, *, edition=None, nomad_version=None, shared=None, allow_deprecated=False):
-    """Errors (list of str, empty when fine) for an agent config given as dict or file path."""
+def check_agent_config(config, *, edition=None, nomad_version=None, shared=None, allow_deprecated=False, partial=False):
+    """Errors (list of str, empty when fine) for an agent config.
+
+    config: a dict (as given to edgeops.nomad.to_nomad_hcl), a .hcl/.json file path, or a
+    directory path (merged like `nomad agent -config DIR`). partial=True checks a fragment (one
+    file of a config directory): keys, types and value rules, but not the whole-config rules
+    (agent mode, data_dir)."""
     if isinstance(config, (str, Path)):
         try:
-            config = load_agent_file(config)
+            config = load_agent_dir(config) if Path(config).is_dir() else load_agent_file(config)
         except (OSError, ValueError) as err:
             return [f"{config}: {err}"]
-    checker = AgentChecker(edition=edition, nomad_version=nomad_version, shared=shared, allow_deprecated=allow_deprecated)
+    checker = AgentChecker(edition=edition, nomad_version=nomad_version, shared=shared, allow_deprecated=allow_deprecated, partial=partial)
     return checker.check(config)

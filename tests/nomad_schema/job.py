@@ -82,6 +82,9 @@ class JobChecker:
         seen = {}
         for block in body.blocks:
             where = f"{path}.{block.type}" + "".join(f"[{label!r}]" for label in block.labels)
+            if block.type == "dynamic":
+                self.dynamic(block, blocks, where)
+                continue
             spec = blocks.get(block.type)
             if spec is None:
                 self.err(where, f'Unsupported block type; Blocks of type "{block.type}" are not expected here.')
@@ -97,6 +100,30 @@ class JobChecker:
             if len(block.labels) != want:
                 self.err(where, f"{block.type} block needs {want} label(s), got {len(block.labels)}")
             self.body(block.body, resolved, where)
+
+    def dynamic(self, block, blocks, where):
+        """HCL2 dynamic "<type>" { for_each = ..., content { ... } }: check content as <type>."""
+        if len(block.labels) != 1:
+            self.err(where, "dynamic block needs 1 label (the block type it generates)")
+            return
+        spec = blocks.get(block.labels[0])
+        if spec is None:
+            self.err(where, f'Unsupported block type; Blocks of type "{block.labels[0]}" are not expected here.')
+            return
+        for name in block.body.attrs:
+            if name not in ("for_each", "iterator", "labels"):
+                self.err(f"{where}.{name}", f'Unsupported argument; An argument named "{name}" is not expected here.')
+        if "for_each" not in block.body.attrs:
+            self.err(where, 'Missing required argument; The argument "for_each" is required, but no definition was found.')
+        contents = block.body.blocks_of("content")
+        others = [b.type for b in block.body.blocks if b.type != "content"]
+        if len(contents) != 1 or others:
+            self.err(where, "dynamic block needs exactly one content block and nothing else")
+        for content in contents:
+            if spec.get("type") == "block-as-map":
+                self.free_block(f"{where}.content", content, spec)
+            else:
+                self.body(content.body, self.resolve(spec), f"{where}.content")
 
     def attr(self, where, value, spec):
         if spec.get("deprecated"):
@@ -204,6 +231,9 @@ class JobChecker:
         for group in job.body.blocks_of("group"):
             if group.labels:
                 self.group_rules(group, f"{path}.group[{group.labels[0]!r}]", jtype)
+        for task in job.body.blocks_of("task"):  # wrapped into a group of its own by Nomad
+            if task.labels:
+                self.task_rules(task, f"{path}.task[{task.labels[0]!r}]", {})
 
     def group_rules(self, group, path, jtype):
         body = group.body

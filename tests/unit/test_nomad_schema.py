@@ -403,3 +403,57 @@ def test_cli_bad_samples_fail(kind, name, expected):
 
 def test_cli_usage_error():
     assert run_cli("nothing").returncode == 2
+
+
+def test_config_directory_is_merged_like_nomad(tmp_path):
+    (tmp_path / "00-base.hcl").write_text(to_nomad_hcl({"data_dir": "/d", "server": {"enabled": True}}), encoding="utf-8")
+    (tmp_path / "10-gossip.hcl").write_text(to_nomad_hcl({"server": {"encrypt": SERVER["server"]["encrypt"]}}), encoding="utf-8")
+    (tmp_path / "20-consul.json").write_text('{"consul": [{"name": "default"}]}', encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
+    (tmp_path / "99-editor.hcl~").write_text("broken {", encoding="utf-8")
+    assert check_agent_config(tmp_path) == []
+    # the gossip fragment alone is not a whole config, but passes as a fragment
+    assert check_agent_config(tmp_path / "10-gossip.hcl") != []
+    assert check_agent_config(tmp_path / "10-gossip.hcl", partial=True) == []
+    (tmp_path / "30-bad.hcl").write_text('server {\n  encrypt = "short"\n}\n', encoding="utf-8")
+    assert any("Invalid encryption key" in e for e in check_agent_config(tmp_path))
+    (tmp_path / "40-broken.hcl").write_text("server {\n", encoding="utf-8")
+    assert "40-broken.hcl: HCL syntax error" in check_agent_config(tmp_path)[0]
+
+
+def test_partial_still_checks_keys_and_rules():
+    assert check_agent_config({"server": {"encrypt": "bad"}}, partial=True) == ["server.encrypt: Invalid encryption key: not valid base64"]
+    assert check_agent_config({"bogus": 1}, partial=True) == ["bogus: unknown key"]
+
+
+JOB_LEVEL_TASK = (SAMPLES / "good" / "batch-job-level-task.nomad.hcl").read_text(encoding="utf-8")
+
+
+def test_job_level_task_vault_dynamic_and_variables_pass():
+    assert check_job(JOB_LEVEL_TASK) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('driver = "docker"', 'user = "x"', "job['solo'].task['once']: Missing task driver"),
+        ('role = "app"', 'rol = "app"', 'An argument named "rol" is not expected here.'),
+        ('dynamic "artifact"', 'dynamic "artefact"', 'Blocks of type "artefact" are not expected here.'),
+        ('for_each = ["a", "b"]', 'items = ["a"]', 'The argument "for_each" is required'),
+        ('source = "https://', 'src = "https://', 'An argument named "src" is not expected here.'),
+        ("env         = true", 'env = "yes"', "expected a bool"),
+    ],
+)
+def test_job_level_task_errors(old, new, expected):
+    assert old in JOB_LEVEL_TASK
+    errors = check_job(JOB_LEVEL_TASK.replace(old, new, 1))
+    assert any(expected in e for e in errors), errors
+
+
+def test_group_level_vault_and_secret_use_the_task_schema():
+    text = job_with(
+        "    restart {", '    vault {\n      role = "r"\n    }\n    secret "db" {\n      provider = "nomad"\n      path = "x"\n    }\n    restart {'
+    )
+    assert check_job(text) == []
+    bad = text.replace('provider = "nomad"', 'provder = "nomad"')
+    assert any('An argument named "provder"' in e for e in check_job(bad))
