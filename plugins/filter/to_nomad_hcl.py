@@ -71,6 +71,8 @@ class _Serializer:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, int):
+            if not -(2**63) <= value < 2**63:
+                raise AnsibleFilterError(f"to_nomad_hcl: {where}: {value} does not fit a 64-bit integer")
             return str(value)
         if isinstance(value, float):
             if math.isnan(value) or math.isinf(value):

@@ -191,6 +191,7 @@ def test_indent():
         ({"a": {1, 2}}, {}, "a: unsupported value type set"),
         ({"x": float("nan")}, {}, "x: nan is not a finite number"),
         ({"x": float("inf")}, {}, "is not a finite number"),
+        ({"x": 2**63}, {}, "x: 9223372036854775808 does not fit a 64-bit integer"),
         ({1: "a"}, {}, "keys must be strings"),
         ({"bad key": 1}, {}, "'bad key' is not a valid HCL name"),
         ({"client": {"rack.id": "x"}}, {}, "client.rack.id: 'rack.id' is not a valid HCL name"),
