@@ -17,6 +17,7 @@ Keys are sorted (attributes first, then blocks) so the same input always gives t
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Mapping
@@ -90,10 +91,10 @@ class _Serializer:
     @staticmethod
     def type_error(value, where):
         hint = ""
-        if type(value).__name__ in ("date", "datetime", "time"):
+        if isinstance(value, (datetime.date, datetime.time)):
             hint = " (YAML read an unquoted date/time: quote it)"
         return AnsibleFilterError(
-            f"to_nomad_hcl: {where}: unsupported value type {type(value).__name__}{hint}; " "use strings, numbers, booleans, lists or dicts"
+            f"to_nomad_hcl: {where}: unsupported value type {type_label(value)}{hint}; use strings, numbers, booleans, lists or dicts"
         )
 
     def value(self, value, where, depth):
@@ -206,6 +207,12 @@ class _Serializer:
         if not inner:
             return [f"{head} {{}}"]
         return [f"{head} {{"] + inner + [f"{pad}}}"]
+
+
+def type_label(value):
+    """The type's name without Ansible's data-tagging prefix (_AnsibleTaggedDate -> date)."""
+    name = type(value).__name__
+    return name.replace("_AnsibleTagged", "").lower() if name.startswith("_AnsibleTagged") else name
 
 
 def check_key_type(key, where):

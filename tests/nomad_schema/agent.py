@@ -44,6 +44,7 @@ ABSOLUTE_DIRS = {
     "client.state_dir": "state-dir",
 }
 CASE_INSENSITIVE_ALLOWED = {"log_level", "eventlog.level"}
+SECRET_KEY_RE = re.compile(r"token|encrypt|password|secret|key$", re.IGNORECASE)
 
 
 def load_agent_file(path):
@@ -167,6 +168,8 @@ class AgentChecker:
             return
         problem = self.scalar_problem(value, kind)
         if problem:
+            if SECRET_KEY_RE.search(where.rsplit(".", 1)[-1]):
+                problem = problem.split(", got ")[0] + f", got {type_name(value)} (value not shown: secret)"
             self.err(where, problem)
             return
         allowed = spec.get("allowed")

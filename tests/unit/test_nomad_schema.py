@@ -457,3 +457,10 @@ def test_group_level_vault_and_secret_use_the_task_schema():
     assert check_job(text) == []
     bad = text.replace('provider = "nomad"', 'provder = "nomad"')
     assert any('An argument named "provder"' in e for e in check_job(bad))
+
+
+def test_secret_values_are_not_echoed():
+    errors = check_agent_config(changed(SERVER, "acl.replication_token", ["s3cr3t-token"]))
+    assert errors == ["acl.replication_token: expected string, got list (value not shown: secret)"]
+    errors = check_agent_config(changed(SERVER, "server.encrypt", 12345))
+    assert "12345" not in " ".join(errors)
