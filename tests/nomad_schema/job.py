@@ -212,6 +212,9 @@ class JobChecker:
         label = job.labels[0]
         if not label or "\x00" in label or " " in label:
             self.err(path, "job ID must be non-empty and contain no spaces or NUL")
+        datacenters = job.body.attrs.get("datacenters")
+        if isinstance(datacenters, list) and any(dc == "" for dc in datacenters):
+            self.err(f"{path}.datacenters", "Job datacenter must be non-empty string")
         priority = job.body.attrs.get("priority")
         if is_int(priority) and not 1 <= priority <= 100:
             self.err(f"{path}.priority", f"job priority must be between 1 and 100 (server job_max_priority default), got {priority}")
@@ -384,8 +387,14 @@ class JobChecker:
         operator = attrs.get("operator", shorthands[0] if shorthands else "=")
         if shorthands and "operator" in attrs:
             self.err(path, f"use either operator or the {shorthands[0]} shorthand, not both")
-        if kind == "affinity" and operator in ("distinct_hosts", "distinct_property", "is_set", "is_not_set"):
-            self.err(f"{path}.operator", f"Unknown affinity operator {show(operator)}")
+        if kind == "affinity":
+            if operator in ("distinct_hosts", "distinct_property", "is_set", "is_not_set"):
+                self.err(f"{path}.operator", f"Unknown affinity operator {show(operator)}")
+            weight = attrs.get("weight", 50)
+            if is_int(weight) and weight == 0:
+                self.err(f"{path}.weight", "Affinity weight cannot be zero")
+            elif is_int(weight) and not -100 <= weight <= 100:
+                self.err(f"{path}.weight", "Affinity weight must be within the range [-100,100]")
         value = attrs.get("value")
         if shorthands and shorthands[0] not in ("distinct_hosts", "distinct_property"):
             value = attrs[shorthands[0]]

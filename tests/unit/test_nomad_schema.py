@@ -340,6 +340,20 @@ BAD_JOBS = [
         'The argument "hook" is required',
     ),
     ("two job blocks", JOB + 'job "other" {\n}\n', "Duplicate job block"),
+    (
+        "affinity weight zero",
+        job_with("    restart {", '    affinity {\n      attribute = "${node.class}"\n      value = "edge"\n      weight = 0\n    }\n    restart {'),
+        "Affinity weight cannot be zero",
+    ),
+    (
+        "affinity weight range",
+        job_with(
+            "    restart {", '    affinity {\n      attribute = "${node.class}"\n      value = "edge"\n      weight = 200\n    }\n    restart {'
+        ),
+        "within the range [-100,100]",
+    ),
+    ("affinity needs attribute", job_with("    restart {", '    affinity {\n      value = "edge"\n    }\n    restart {'), "no attribute provided"),
+    ("empty datacenter", job_with('datacenters = ["dc1"]', 'datacenters = ["dc1", ""]'), "Job datacenter must be non-empty string"),
     ("stray top-level block", JOB + 'jobs "x" {\n}\n', 'Blocks of type "jobs" are not expected here'),
 ]
 
