@@ -6,6 +6,13 @@
 // body = {"attrs": {name: value}, "blocks": [{"type": t, "labels": [...], "body": body}]}, where a
 // value is a string (HCL1-unquoted), int, float, bool, list, or {"object": {key: value}} for
 // `name = { ... }`. Built by mk/hcl-filter.mk into .cache/hcl1/hcl1dump.
+//
+// hcl1dump -decode-agent FILE...: instead of the syntax tree, hcl.Decode each file into a small
+// struct shaped like part of Nomad's agent Config (same hcl tags as listed in shared/nomad/
+// agent-config.json: labeled host_volume/host_network/plugin blocks keyed by name, map[string]string
+// meta/options/chroot_env) and print that as JSON. Upstream HCL v1.0.0 does not fill unusedKeys
+// (only Nomad's fork does), so unknown keys are not reported by this tool. A stand-in for Nomad's decode of
+// these keys, not Nomad's own structs.
 package main
 
 import (
@@ -13,6 +20,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hashicorp/hcl"
 	"github.com/hashicorp/hcl/hcl/ast"
 	"github.com/hashicorp/hcl/hcl/parser"
 )
@@ -90,12 +98,62 @@ func body(list *ast.ObjectList) (map[string]interface{}, error) {
 	return map[string]interface{}{"attrs": attrs, "blocks": blocks}, nil
 }
 
+type hostVolume struct {
+	Name     string `hcl:",key"`
+	Path     string `hcl:"path"`
+	ReadOnly bool   `hcl:"read_only"`
+}
+
+type hostNetwork struct {
+	Name          string `hcl:",key"`
+	CIDR          string `hcl:"cidr"`
+	Interface     string `hcl:"interface"`
+	ReservedPorts string `hcl:"reserved_ports"`
+}
+
+type clientConfig struct {
+	Enabled      bool              `hcl:"enabled"`
+	Servers      []string          `hcl:"servers"`
+	NodePool     string            `hcl:"node_pool"`
+	Meta         map[string]string `hcl:"meta"`
+	Options      map[string]string `hcl:"options"`
+	ChrootEnv    map[string]string `hcl:"chroot_env"`
+	GCDiskUsage  float64           `hcl:"gc_disk_usage_threshold"`
+	HostVolumes  []*hostVolume     `hcl:"host_volume"`
+	HostNetworks []*hostNetwork    `hcl:"host_network"`
+	ExtraKeysHCL []string          `hcl:",unusedKeys"`
+}
+
+type pluginConfig struct {
+	Name   string                 `hcl:",key"`
+	Args   []string               `hcl:"args"`
+	Config map[string]interface{} `hcl:"config"`
+}
+
+type agentConfig struct {
+	DataDir      string          `hcl:"data_dir"`
+	Region       string          `hcl:"region"`
+	LogFile      string          `hcl:"log_file"`
+	Client       *clientConfig   `hcl:"client"`
+	Plugins      []*pluginConfig `hcl:"plugin"`
+	ExtraKeysHCL []string        `hcl:",unusedKeys"`
+}
+
 func main() {
 	enc := json.NewEncoder(os.Stdout)
-	for _, path := range os.Args[1:] {
+	args := os.Args[1:]
+	decode := len(args) > 0 && args[0] == "-decode-agent"
+	if decode {
+		args = args[1:]
+	}
+	for _, path := range args {
 		res := result{File: path}
 		data, err := os.ReadFile(path)
-		if err == nil {
+		if err == nil && decode {
+			var cfg agentConfig
+			err = hcl.Decode(&cfg, string(data))
+			res.Body = cfg
+		} else if err == nil {
 			var file *ast.File
 			file, err = parser.Parse(data)
 			if err == nil {
