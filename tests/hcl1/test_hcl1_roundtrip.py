@@ -165,7 +165,6 @@ def test_hcl1_decode_into_nomad_shaped_structs(tmp_path):
     assert body["Plugins"] == [{"Name": "docker", "Args": ["-x"], "Config": {"allow_caps": ["chown"], "volumes": [{"enabled": True}]}}]
 
 
-
 # Not tested here: unknown keys. Debian's HCL v1.0.0 declares the ",unusedKeys" tag but only Nomad's
 # fork (v1.0.1-nomad-1) fills it, so this decode cannot show "client unexpected keys ...";
 # tests/nomad_schema reports unknown keys instead (stricter than Nomad).
