@@ -95,6 +95,13 @@ def load_agent_dir(path):
     return merged
 
 
+def _one(block):
+    """A block's body: a dict, or the only dict of a one-item list (HCL1 JSON form)."""
+    if isinstance(block, list) and len(block) == 1:
+        block = block[0]
+    return block if isinstance(block, dict) else {}
+
+
 def _is_absolute(path):
     return isinstance(path, str) and (path.startswith("/") or bool(re.match(r"^[A-Za-z]:[\\/]", path)) or path.startswith("\\\\"))
 
@@ -223,6 +230,13 @@ class AgentChecker:
             self.body(item, spec.get("keys", {}), at)
 
     def labeled(self, where, value, spec):
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            # HCL1 JSON form: "host_volume": [{"data": [{"path": "/x"}]}, ...]
+            merged = {}
+            for item in value:
+                for label, bodies in item.items():
+                    merged.setdefault(label, []).extend(bodies if isinstance(bodies, list) else [bodies])
+            value = {label: bodies[0] if len(bodies) == 1 else bodies for label, bodies in merged.items()}
         if not isinstance(value, dict):
             self.err(
                 where, f"expected labeled blocks ({where.split('.')[-1]} \"<{spec.get('label', 'name').lower()}>\" {{}}), got {type_name(value)}"
@@ -239,8 +253,7 @@ class AgentChecker:
 
     # ---- validation_on_start rules, checked statically ---------------------------------------
     def rules(self, c):  # noqa: C901 - one flat list of independent rules reads best
-        server = c.get("server") if isinstance(c.get("server"), dict) else {}
-        client = c.get("client") if isinstance(c.get("client"), dict) else {}
+        server, client = _one(c.get("server")), _one(c.get("client"))
         server_on = server.get("enabled") is True
         client_on = client.get("enabled") is True
         if self.partial:  # a fragment of a config directory: whole-config rules do not apply
@@ -272,6 +285,7 @@ class AgentChecker:
     def get(config, dotted):
         node = config
         for part in dotted.split("."):
+            node = _one(node) if isinstance(node, list) else node
             if not isinstance(node, dict) or part not in node:
                 return None
             node = node[part]
@@ -297,8 +311,8 @@ class AgentChecker:
         hi = hi if is_int(hi) else 32000
         if lo > hi:
             self.err("client.min_dynamic_port", f"Invalid dynamic port range: min_dynamic_port={lo} and max_dynamic_port={hi}")
-        reserved = client.get("reserved")
-        if isinstance(reserved, dict):
+        reserved = _one(client.get("reserved"))
+        if reserved:
             self.ports("client.reserved.reserved_ports", reserved.get("reserved_ports"))
         for kind in ("host_volume", "host_network"):
             blocks = client.get(kind)
@@ -386,8 +400,8 @@ class AgentChecker:
                         "server.encrypt",
                         f"Invalid encryption key: decodes to {len(key)} bytes; use a 32-byte key (nomad operator gossip keyring generate)",
                     )
-        intro = s.get("client_introduction")
-        if isinstance(intro, dict):
+        intro = _one(s.get("client_introduction"))
+        if intro:
             default_ttl = parse_duration(intro.get("default_identity_ttl"))
             max_ttl = parse_duration(intro.get("max_identity_ttl"))
             for key, ttl in (("default_identity_ttl", default_ttl), ("max_identity_ttl", max_ttl)):
@@ -407,22 +421,22 @@ class AgentChecker:
             pass  # deprecated keys are flagged from their schema notes
 
     def misc_rules(self, c):
-        limits = c.get("limits")
-        if isinstance(limits, dict):
+        limits = _one(c.get("limits"))
+        if limits:
             value = limits.get("rpc_max_conns_per_client")
             if is_int(value) and value != 0 and value <= 25:
                 self.err("limits.rpc_max_conns_per_client", f"rpc_max_conns_per_client must be > 25; found: {value}")
             value = limits.get("http_max_conns_per_client")
             if is_int(value) and value < 0:
                 self.err("limits.http_max_conns_per_client", "must not be negative")
-        rpc = c.get("rpc")
-        if isinstance(rpc, dict):
+        rpc = _one(c.get("rpc"))
+        if rpc:
             for key, value in rpc.items():
                 seconds = parse_duration(value)
                 if (seconds is not None and seconds < 0) or (is_int(value) and value < 0):
                     self.err(f"rpc.{key}", f"rpc block invalid: {key} must not be negative")
-        telemetry = c.get("telemetry")
-        if isinstance(telemetry, dict):
+        telemetry = _one(c.get("telemetry"))
+        if telemetry:
             interval = parse_duration(telemetry.get("in_memory_collection_interval"))
             retention = parse_duration(telemetry.get("in_memory_retention_period"))
             for key, seconds in (("in_memory_collection_interval", interval), ("in_memory_retention_period", retention)):

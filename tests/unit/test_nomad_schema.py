@@ -478,3 +478,74 @@ def test_secret_values_are_not_echoed():
     assert errors == ["acl.replication_token: expected string, got list (value not shown: secret)"]
     errors = check_agent_config(changed(SERVER, "server.encrypt", 12345))
     assert "12345" not in " ".join(errors)
+
+
+def test_hcl1_json_list_forms(tmp_path):
+    path = tmp_path / "client.json"
+    path.write_text(
+        '{"data_dir": "/d", "client": [{"enabled": true, "host_volume": [{"data": [{"path": "/srv"}]}, {"logs": {"path": "/l"}}]}]}',
+        encoding="utf-8",
+    )
+    assert check_agent_config(path) == []
+    path.write_text('{"data_dir": "/d", "client": [{"enabled": true, "host_volume": [{"data": [{"pth": "/srv"}]}]}]}', encoding="utf-8")
+    errors = check_agent_config(path)
+    assert "client.host_volume['data'].pth: unknown key (did you mean 'path'?)" in errors
+
+
+def _leaves(keys, prefix=""):
+    for name, spec in keys.items():
+        yield prefix + name, spec
+        yield from _leaves(spec.get("keys", {}), f"{prefix}{name}.")
+
+
+def test_every_agent_schema_type_is_known_to_the_checker():
+    """Fails when shared/nomad gains a type this checker does not handle."""
+    from tests.nomad_schema.agent import AgentChecker
+
+    checker = AgentChecker()
+    samples = {"string": "x", "int": 1, "float": 1.5, "bool": True, "duration": "1s", "list(string)": ["x"]}
+    samples.update({"map(string)": {"k": "v"}, "map(any)": {"k": [1]}})
+    for path, spec in _leaves(checker.doc["schema"]["keys"]):
+        kind = spec["type"]
+        if kind in ("block", "labeled block"):
+            continue
+        sample = "10GB" if kind.startswith("string(bytes") else samples.get(kind)
+        assert checker.scalar_problem(sample, kind) is None, f"{path}: type {kind!r}"
+
+
+def test_every_jobspec_attribute_type_is_known_to_the_checker():
+    from tests.nomad_schema.job import JobChecker
+
+    checker = JobChecker()
+    samples = {"bool": True, "list(string)": ["x"], "map(string)": {"k": "v"}, "[]uint16": [80]}
+    bad = []
+
+    def walk(node, path):
+        for name, spec in node.get("attributes", {}).items():
+            kind = spec.get("type", "string")
+            if kind.startswith("string"):
+                sample = "x"
+            elif kind.startswith("number(int"):
+                sample = 1
+            elif kind.startswith("duration"):
+                sample = "1s"
+            else:
+                sample = samples.get(kind, object())
+            before = len(checker.errors)
+            checker.attr(f"{path}.{name}", sample, {k: v for k, v in spec.items() if k not in ("allowed", "deprecated")})
+            if len(checker.errors) != before:
+                bad.append(f"{path}.{name}: {kind}")
+        for name, block in node.get("blocks", {}).items():
+            if block.get("type") != "block-as-map" and "ref" not in block:
+                walk(block, f"{path}.{name}")
+
+    walk(checker.doc["job"], "job")
+    walk(checker.doc["group"], "group")
+    assert not bad, bad
+
+
+def test_rules_apply_to_hcl1_json_list_forms():
+    config = {"data_dir": "/d", "client": [{"enabled": True, "alloc_dir": "relative", "reserved": [{"reserved_ports": "9-1"}]}]}
+    errors = check_agent_config(config)
+    assert any("alloc-dir must be given as an absolute path" in e for e in errors), errors
+    assert any("bad port or range 9-1" in e for e in errors), errors
