@@ -1,0 +1,41 @@
+# Playbooks, inventories, edge jobs and `make demo` (issue 6).
+#   integration-playbooks  syntax check of every playbook (by FQCN), job files against Nomad's jobspec
+#                          schema, role variable docs current (scripts/gen-role-docs.py --check)
+#   demo-e2e               the demo playbooks end to end twice (second run changed=0) against the local
+#                          API server and containers (the same ones `make demo` uses)
+#   demo / demo-clean      demo-up demo-run demo-summary / demo-down
+INTEGRATION_STEPS += integration-playbooks
+MOLECULE_STEPS += demo-e2e
+DEMO_STEPS += demo-up demo-run demo-summary
+DEMO_CLEAN_STEPS += demo-down
+
+.PHONY: integration-playbooks demo-e2e demo-up demo-run demo-summary demo-down
+
+integration-playbooks:
+	@bash scripts/apt-install.sh shellcheck
+	shellcheck tests/demo/*.sh
+	ansible-playbook -i inventories/example/hosts.yml --syntax-check $(patsubst playbooks/%.yml,edgeops.nomad.%,$(wildcard playbooks/*.yml)) >/dev/null
+	ansible-playbook -i inventories/local --syntax-check edgeops.nomad.site edgeops.nomad.deploy_jobs >/dev/null
+	@echo "syntax check: $(words $(wildcard playbooks/*.yml)) playbooks called by FQCN"
+	ansible-inventory -i inventories/example/hosts.yml --graph nomad_clients >/dev/null
+	python tests/demo/check_jobs.py playbooks/files/jobs/*.nomad.hcl
+	python scripts/gen-role-docs.py --check
+
+demo-up:
+	@bash tests/demo/up.sh
+
+demo-run:
+	@bash tests/demo/run.sh run
+
+demo-summary:
+	@python tests/demo/summary.py
+
+demo-down:
+	@bash tests/demo/down.sh
+
+# Reuses a running demo; otherwise brings it up and takes it down again afterwards.
+demo-e2e:
+	@was_up=0; [ -f .cache/demo/env ] && was_up=1; \
+	bash tests/demo/up.sh && bash tests/demo/run.sh e2e-1 && bash tests/demo/run.sh e2e-2 --expect-unchanged \
+	  && python tests/demo/summary.py; rc=$$?; \
+	[ $$was_up = 1 ] || bash tests/demo/down.sh >/dev/null; exit $$rc

@@ -1,0 +1,18 @@
+# shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this file
+# Names, ports and paths of the local demo (sourced by the other scripts in tests/demo/).
+# Ports differ from the defaults so the demo can run next to the Molecule scenarios.
+DEMO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DEMO_STATE="$DEMO_ROOT/.cache/demo"
+DEMO_NETWORK=edgeops-demo
+DEMO_CONTAINERS=(edgeops-demo-amd64-1 edgeops-demo-amd64-2 edgeops-demo-arm64-1)
+DEMO_PULL_CONTAINER=edgeops-demo-pull-amd64
+DEMO_PULL_IMAGE=localhost/edgeops-demo-pull:amd64
+export KUBE_RUN_DIR="$DEMO_STATE/kube"
+export KUBE_PORT=16443 KUBE_ETCD_PORT=12379 KUBE_ETCD_PEER_PORT=12380 KUBE_KCM_PORT=20257
+export K8S_AUTH_KUBECONFIG="$KUBE_RUN_DIR/kubeconfig"
+# Set by tests/demo/up.sh once the services run (read back by the other scripts):
+demo_load_env() {
+  [ -f "$DEMO_STATE/env" ] || return 0
+  # shellcheck source=/dev/null
+  . "$DEMO_STATE/env"
+}
