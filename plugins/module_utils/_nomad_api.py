@@ -1,0 +1,297 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, edgeops.nomad maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Nomad HTTP API client shared by every plugin of edgeops.nomad.
+
+Private (leading underscore): no compatibility promise outside this collection.
+It uses ansible's ``open_url`` only (no extra Python dependency on the controller),
+knows nothing about AnsibleModule and raises typed errors that never carry the token.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import ssl
+import time
+
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from ansible.module_utils.urls import open_url
+
+DEFAULT_URL = "http://127.0.0.1:4646"
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "DELETE"))
+
+# Connection setting -> environment variable Nomad's own CLI reads.
+ENV_VARS = {
+    "url": "NOMAD_ADDR",
+    "token": "NOMAD_TOKEN",
+    "ca_cert": "NOMAD_CACERT",
+    "client_cert": "NOMAD_CLIENT_CERT",
+    "client_key": "NOMAD_CLIENT_KEY",
+    "region": "NOMAD_REGION",
+    "namespace": "NOMAD_NAMESPACE",
+}
+
+
+class NomadAPIError(Exception):
+    """A Nomad API call failed. ``status`` is the HTTP status (None when no answer came back)."""
+
+    def __init__(self, message, method=None, path=None, status=None, body=None):
+        self.message = message
+        self.method = method
+        self.path = path
+        self.status = status
+        self.body = body
+        super(NomadAPIError, self).__init__(self.__str__())
+
+    def __str__(self):
+        where = "%s %s" % (self.method, self.path) if self.method else ""
+        status = " returned %s" % self.status if self.status is not None else ""
+        if where:
+            return "Nomad API %s%s: %s" % (where, status, self.message)
+        return self.message
+
+
+class NomadConnectionError(NomadAPIError):
+    """No HTTP answer: refused, DNS, timeout."""
+
+
+class NomadTLSError(NomadConnectionError):
+    """TLS handshake or certificate verification failed."""
+
+
+class NomadPermissionError(NomadAPIError):
+    """403: missing, unknown or insufficient token."""
+
+
+class NomadNotFoundError(NomadAPIError):
+    """404."""
+
+
+class NomadConflictError(NomadAPIError):
+    """409, e.g. a variable check-and-set conflict; ``current`` holds the conflicting object if sent."""
+
+    def __init__(self, message, current=None, **kwargs):
+        self.current = current
+        super(NomadConflictError, self).__init__(message, **kwargs)
+
+
+class NomadInputError(NomadAPIError):
+    """Bad client settings, found before any request."""
+
+
+class NomadResponse(object):
+    """Decoded answer: ``data`` (JSON, bytes when raw, or None), ``index`` (X-Nomad-Index or None)."""
+
+    def __init__(self, status, data, headers):
+        self.status = status
+        self.data = data
+        self.headers = headers
+        raw_index = headers.get("X-Nomad-Index") if headers else None
+        try:
+            self.index = int(raw_index) if raw_index is not None else None
+        except ValueError:
+            self.index = None
+
+
+def _redact(text, secrets):
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "********")
+    return text
+
+
+def settings_from_env(settings, environ=None):
+    """Fill unset connection settings from Nomad's environment variables."""
+    environ = os.environ if environ is None else environ
+    result = dict(settings)
+    for key, var in ENV_VARS.items():
+        if result.get(key) in (None, "") and environ.get(var):
+            result[key] = environ[var]
+    return result
+
+
+class NomadClient(object):
+    """Minimal Nomad API client.
+
+    ``retries`` applies to connection errors and 5xx answers of idempotent calls only
+    (GET/HEAD/DELETE, or a write the caller declares idempotent).
+    """
+
+    def __init__(self, url=None, token=None, ca_cert=None, client_cert=None, client_key=None,
+                 validate_certs=True, region=None, namespace=None, timeout=30, retries=3,
+                 backoff=0.5, sleep=time.sleep):
+        url = url or DEFAULT_URL
+        if not (url.startswith("http://") or url.startswith("https://")):
+            raise NomadInputError("url must start with http:// or https:// (got %r)" % url)
+        if bool(client_cert) != bool(client_key):
+            raise NomadInputError("client_cert and client_key must be given together")
+        for name, value in (("ca_cert", ca_cert), ("client_cert", client_cert), ("client_key", client_key)):
+            if value and not os.path.isfile(value):
+                raise NomadInputError("%s: file %s does not exist" % (name, value))
+        if retries is None or int(retries) < 0:
+            raise NomadInputError("retries must be 0 or more")
+        self.url = url.rstrip("/")
+        self.token = (token or "").strip() or None
+        self.ca_cert = ca_cert
+        self.client_cert = client_cert
+        self.client_key = client_key
+        self.validate_certs = validate_certs
+        self.region = region or None
+        self.namespace = namespace or None
+        self.timeout = timeout
+        self.retries = int(retries)
+        self.backoff = backoff
+        self._sleep = sleep
+
+    @classmethod
+    def from_settings(cls, settings, environ=None, **kwargs):
+        merged = settings_from_env(settings, environ)
+        keys = ("url", "token", "ca_cert", "client_cert", "client_key", "validate_certs",
+                "region", "namespace", "timeout", "retries")
+        args = dict((k, merged[k]) for k in keys if merged.get(k) is not None)
+        args.update(kwargs)
+        return cls(**args)
+
+    # -- helpers -----------------------------------------------------------------
+    @staticmethod
+    def path(*parts):
+        """Join path segments, quoting each (variable paths keep their slashes)."""
+        return "/" + "/".join(quote(str(p).strip("/"), safe="/~") for p in parts if p != "")
+
+    def _query(self, query, namespaced):
+        params = []
+        if self.region:
+            params.append(("region", self.region))
+        if namespaced and self.namespace:
+            params.append(("namespace", self.namespace))
+        for key, value in sorted((query or {}).items()):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            params = [p for p in params if p[0] != key]
+            params.append((key, str(value)))
+        return urlencode(params)
+
+    def _headers(self, raw_body, token):
+        headers = {"Accept": "application/json"}
+        token = token if token is not None else self.token
+        if token:
+            headers["X-Nomad-Token"] = token
+        if raw_body:
+            headers["Content-Type"] = "application/octet-stream"
+        else:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    # -- the call --------------------------------------------------------------
+    def request(self, method, path, query=None, body=None, raw_body=None, raw_response=False,
+                idempotent=None, namespaced=True, token=None):
+        """Call ``method path``; return a NomadResponse or raise a NomadAPIError subclass."""
+        method = method.upper()
+        qs = self._query(query, namespaced)
+        url = self.url + path + ("?" + qs if qs else "")
+        shown = path + ("?" + qs if qs else "")
+        data = raw_body if raw_body is not None else (json.dumps(body).encode("utf-8") if body is not None else None)
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        attempts = 1 + (self.retries if idempotent else 0)
+        secrets = [s for s in (self.token, token) if s]
+        last = None
+        for attempt in range(attempts):
+            if attempt:
+                self._sleep(self.backoff * (2 ** (attempt - 1)))
+            try:
+                last = self._once(method, url, shown, data, raw_body is not None, raw_response, token, secrets)
+            except NomadConnectionError as exc:
+                if isinstance(exc, NomadTLSError):
+                    raise  # retrying a certificate problem does not help
+                last = exc
+                continue
+            except NomadAPIError as exc:
+                if exc.status is not None and exc.status >= 500:
+                    last = exc
+                    continue
+                raise
+            return last
+        raise last
+
+    def _once(self, method, url, shown, data, is_raw, raw_response, token, secrets):
+        try:
+            resp = open_url(
+                url, data=data, method=method, headers=self._headers(is_raw, token),
+                validate_certs=self.validate_certs, ca_path=self.ca_cert,
+                client_cert=self.client_cert, client_key=self.client_key,
+                timeout=self.timeout, follow_redirects="safe", use_proxy=True,
+                http_agent="edgeops.nomad", use_netrc=False,
+            )
+            payload = resp.read()
+            headers = dict(resp.headers.items())
+            status = resp.getcode()
+        except HTTPError as exc:
+            try:
+                text = exc.read().decode("utf-8", "replace").strip()
+            except Exception:  # pylint: disable=broad-except
+                text = ""
+            text = _redact(text or exc.reason or "HTTP error", secrets)
+            self._raise_http(method, shown, exc.code, text)
+        except (ssl.SSLError, ssl.CertificateError) as exc:
+            raise NomadTLSError("TLS error: %s" % _redact(str(exc), secrets), method=method, path=shown)
+        except URLError as exc:
+            reason = getattr(exc, "reason", exc)
+            cls = NomadTLSError if isinstance(reason, (ssl.SSLError, ssl.CertificateError)) else NomadConnectionError
+            raise cls("cannot reach %s: %s" % (self.url, _redact(str(reason), secrets)), method=method, path=shown)
+        except (OSError, ValueError) as exc:
+            text = _redact(str(exc), secrets)
+            cls = NomadTLSError if "SSL" in text or "certificate" in text.lower() else NomadConnectionError
+            raise cls("cannot reach %s: %s" % (self.url, text), method=method, path=shown)
+        if raw_response:
+            return NomadResponse(status, payload, headers)
+        if not payload.strip():
+            return NomadResponse(status, None, headers)
+        try:
+            return NomadResponse(status, json.loads(payload.decode("utf-8")), headers)
+        except ValueError:
+            raise NomadAPIError("answer is not JSON: %s" % _redact(payload[:200].decode("utf-8", "replace"), secrets),
+                                method=method, path=shown, status=status)
+
+    @staticmethod
+    def _raise_http(method, path, status, text):
+        kwargs = dict(method=method, path=path, status=status, body=text)
+        if status == 403:
+            raise NomadPermissionError(text, **kwargs)
+        if status == 404:
+            raise NomadNotFoundError(text, **kwargs)
+        if status == 409:
+            current = None
+            try:
+                current = json.loads(text)
+            except ValueError:
+                pass
+            message = "check-and-set conflict" if isinstance(current, dict) else text
+            raise NomadConflictError(message, current=current, **kwargs)
+        raise NomadAPIError(text, **kwargs)
+
+    # -- conveniences ------------------------------------------------------------
+    def get(self, path, query=None, **kwargs):
+        return self.request("GET", path, query=query, **kwargs)
+
+    def get_or_none(self, path, query=None, **kwargs):
+        """GET that maps 404 to None (the object does not exist)."""
+        try:
+            return self.request("GET", path, query=query, **kwargs)
+        except NomadNotFoundError:
+            return None
+
+    def put(self, path, body=None, query=None, **kwargs):
+        return self.request("PUT", path, query=query, body=body, **kwargs)
+
+    def post(self, path, body=None, query=None, **kwargs):
+        return self.request("POST", path, query=query, body=body, **kwargs)
+
+    def delete(self, path, query=None, **kwargs):
+        return self.request("DELETE", path, query=query, **kwargs)

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, edgeops.nomad maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""NomadModule: AnsibleModule with the shared Nomad connection options (private to edgeops.nomad)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+    NomadAPIError,
+    NomadClient,
+)
+
+NOMAD_CONNECTION_SPEC = dict(
+    url=dict(type="str", aliases=["address"], fallback=(env_fallback, ["NOMAD_ADDR"])),
+    token=dict(type="str", no_log=True, fallback=(env_fallback, ["NOMAD_TOKEN"])),
+    ca_cert=dict(type="path", fallback=(env_fallback, ["NOMAD_CACERT"])),
+    client_cert=dict(type="path", fallback=(env_fallback, ["NOMAD_CLIENT_CERT"])),
+    client_key=dict(type="path", no_log=False, fallback=(env_fallback, ["NOMAD_CLIENT_KEY"])),
+    validate_certs=dict(type="bool", default=True),
+    region=dict(type="str", fallback=(env_fallback, ["NOMAD_REGION"])),
+    namespace=dict(type="str", fallback=(env_fallback, ["NOMAD_NAMESPACE"])),
+    timeout=dict(type="int", default=30),
+    retries=dict(type="int", default=3),
+)
+
+
+class NomadModule(AnsibleModule):
+    """AnsibleModule plus the Nomad connection options and a lazily built NomadClient."""
+
+    def __init__(self, argument_spec=None, **kwargs):
+        spec = copy.deepcopy(NOMAD_CONNECTION_SPEC)
+        spec.update(argument_spec or {})
+        super(NomadModule, self).__init__(argument_spec=spec, **kwargs)
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            try:
+                self._client = NomadClient.from_settings(self.params, environ={})
+            except NomadAPIError as exc:
+                self.fail_json(msg=str(exc))
+        return self._client
+
+    def fail_api(self, exc, **result):
+        """Turn a NomadAPIError into fail_json with what the user needs (never the token)."""
+        extra = dict(result)
+        if getattr(exc, "status", None) is not None:
+            extra["status"] = exc.status
+        self.fail_json(msg=str(exc), **extra)
+
+    def diff_result(self, before, after):
+        return {"before": before, "after": after} if self._diff else None
+
+
+def prune_none(data):
+    """Drop keys whose value is None (options the user did not set)."""
+    return dict((k, v) for k, v in data.items() if v is not None)
+
+
+_DURATION_UNITS = (("h", 3600 * 10 ** 9), ("ms", 10 ** 6), ("us", 1000), ("ns", 1), ("m", 60 * 10 ** 9), ("s", 10 ** 9))
+
+
+def duration_to_ns(value):
+    """Go duration text ("1h30m", "200ms", "10s") or a number of nanoseconds -> int nanoseconds.
+
+    Raises ValueError with a readable message for anything else.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a duration: %r" % (value,))
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    sign = -1 if text.startswith("-") else 1
+    rest = text.lstrip("+-")
+    total = 0.0
+    if not rest:
+        raise ValueError("not a duration: %r" % (value,))
+    while rest:
+        num = ""
+        while rest and (rest[0].isdigit() or rest[0] == "."):
+            num, rest = num + rest[0], rest[1:]
+        unit = next((u for u, dummy in _DURATION_UNITS if rest.startswith(u)), None)
+        if not num or unit is None:
+            raise ValueError("not a duration: %r (use Go syntax like 30s, 5m, 1h30m)" % (value,))
+        total += float(num) * dict(_DURATION_UNITS)[unit]
+        rest = rest[len(unit):]
+    return sign * int(total)

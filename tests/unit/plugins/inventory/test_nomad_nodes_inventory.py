@@ -1,0 +1,87 @@
+"""edgeops.nomad.nomad_nodes against the Nomad API double (a test double, in a thread).
+
+The plugin is used directly (options set on it) because the unit suite imports collections from
+PYTHONPATH; reading options from a real file through ansible-inventory is covered by the
+nomad_api integration target.
+"""
+
+import pytest
+
+from ansible.errors import AnsibleError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.inventory import BaseInventoryPlugin
+from ansible.template import trust_as_template
+
+from ansible_collections.edgeops.nomad.plugins.inventory.nomad_nodes import InventoryModule
+from ansible_collections.edgeops.nomad.tests.nomad_api_double import DoubleState, NomadAPIDouble
+
+DEFAULTS = {"url": None, "token": None, "ca_cert": None, "client_cert": None, "client_key": None,
+            "validate_certs": True, "region": None, "timeout": 30, "filter": None, "node_pools": [],
+            "statuses": [], "hostname": "name", "details": False, "default_groups": True, "strict": False,
+            "compose": {}, "groups": {}, "keyed_groups": [], "leading_separator": True, "use_extra_vars": False,
+            "cache": False}
+
+
+@pytest.fixture(scope="module")
+def double():
+    server = NomadAPIDouble(DoubleState(nodes=12)).start()
+    yield server
+    server.stop()
+
+
+def run(**options):
+    plugin = InventoryModule()
+    opts = dict(DEFAULTS, **options)
+    plugin.get_option = opts.get
+    inventory = InventoryData()
+    BaseInventoryPlugin.parse(plugin, inventory, DataLoader(), "edge.nomad_nodes.yml")
+    plugin.populate(plugin.fetch())
+    return inventory
+
+
+def hosts(inventory, group):
+    return sorted(h.name for h in inventory.groups[group].get_hosts())
+
+
+def test_verify_file_names(tmp_path):
+    plugin = InventoryModule()
+    for name, ok in (("a.nomad_nodes.yml", True), ("nomad_nodes.yaml", True), ("nodes.yml", False)):
+        (tmp_path / name).write_text("plugin: edgeops.nomad.nomad_nodes\n")
+        assert plugin.verify_file(str(tmp_path / name)) is ok
+
+
+def test_hosts_vars_and_default_groups(double):
+    inv = run(url=double.url)
+    assert len(inv.hosts) == 12
+    host = inv.hosts["edge-00001"]
+    assert host.vars["ansible_host"] == "10.10.0.1"
+    assert host.vars["nomad_node_pool"] == "edge-arm" and host.vars["nomad_os"] == "ubuntu"
+    assert hosts(inv, "nomad_pool_edge_arm") == ["edge-00001", "edge-00005", "edge-00009"]
+    assert hosts(inv, "nomad_class_gpu") == ["edge-00003", "edge-00007", "edge-00011"]
+    assert hosts(inv, "nomad_status_down") == ["edge-00006"]
+    assert hosts(inv, "nomad_os_windows") == ["edge-00004", "edge-00009"]
+    assert "nomad_arch_arm64" not in inv.groups  # architecture needs details
+
+
+def test_details_add_arch_and_attributes(double):
+    inv = run(url=double.url, details=True)
+    assert hosts(inv, "nomad_arch_arm64") == ["edge-00001", "edge-00005", "edge-00009"]
+    assert inv.hosts["edge-00002"].vars["nomad_meta"] == {"rack": "r2"}
+
+
+def test_filters_and_constructed(double):
+    inv = run(url=double.url, filter='Datacenter == "dc1"', statuses=["ready"], node_pools=["default", "gpu"],
+              keyed_groups=[{"key": trust_as_template("nomad_node_pool"), "prefix": "pool"}],
+              compose={"site": trust_as_template("nomad_datacenter | upper")},
+              groups={"windows": trust_as_template("nomad_os == 'windows'")})
+    assert sorted(inv.hosts) == ["edge-00000", "edge-00004", "edge-00008"]
+    assert hosts(inv, "pool_default") == ["edge-00000", "edge-00004", "edge-00008"]
+    assert hosts(inv, "windows") == ["edge-00004"]
+    assert inv.hosts["edge-00000"].vars["site"] == "DC1"
+
+
+def test_api_error_is_reported():
+    with pytest.raises(AnsibleError) as err:
+        run(url="http://127.0.0.1:9", timeout=2)
+    assert "cannot reach" in str(err.value)
