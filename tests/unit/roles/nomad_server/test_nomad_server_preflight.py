@@ -1,0 +1,158 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bad inputs to edgeops.nomad.nomad_server fail before anything is applied, with a message naming
+the variable (argument specs for types/choices, tasks/preflight.yml for everything else).
+
+All cases run in ONE ansible-playbook run, one play per case, in the role's render mode into a temp
+directory (so a wrongly accepted case could only write files there, never touch a cluster). Each play
+includes the role in block/rescue and records the failure text; the tests check the records. A valid
+baseline case must pass, so the harness itself can fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[4]
+
+VALID = {
+    "nomad_server_kube_version": "1.27",
+    "nomad_server_advertise_address": "nomad.edge.example.test",
+    "nomad_server_gossip_key_source": "secret",
+    "nomad_server_gossip_key_secret_name": "nomad-gossip",
+}
+ENT = {"nomad_server_edition": "enterprise", "nomad_server_license_source": "secret",
+       "nomad_server_license_secret_name": "nomad-license"}
+
+# id -> (vars over VALID, text the failure must contain: the variable name and the reason)
+CASES = {
+    "replicas_even": ({"nomad_server_replicas": 4}, "nomad_server_replicas: is 4: use an odd number"),
+    "replicas_two": ({"nomad_server_replicas": 2}, "nomad_server_replicas: is 2"),
+    "replicas_one_without_dev": ({"nomad_server_replicas": 1}, "only allowed with nomad_server_dev_mode=true"),
+    "replicas_nine": ({"nomad_server_replicas": 9}, "nomad_server_replicas: is 9"),
+    "replicas_not_int": ({"nomad_server_replicas": "three"}, "nomad_server_replicas"),
+    "lb_address_missing": ({"nomad_server_advertise_address": ""}, "nomad_server_advertise_address: must be set"),
+    "lb_address_with_port": ({"nomad_server_advertise_address": "lb.example.test:4647"},
+                             "nomad_server_advertise_address: 'lb.example.test:4647' must be a bare host name"),
+    "lb_address_with_scheme": ({"nomad_server_advertise_address": "https://lb.example.test"},
+                               "nomad_server_advertise_address: 'https://lb.example.test'"),
+    "region_dots": ({"nomad_server_region": "eu.west"}, "nomad_server_region: 'eu.west' must be lower-case"),
+    "region_upper": ({"nomad_server_region": "EU"}, "nomad_server_region: 'EU'"),
+    "datacenter_space": ({"nomad_server_datacenter": "dc 1"}, "nomad_server_datacenter: 'dc 1' must match"),
+    "name_upper": ({"nomad_server_name": "Nomad"}, "nomad_server_name: 'Nomad' must be a DNS label"),
+    "name_too_long": ({"nomad_server_name": "n" * 41}, "nomad_server_name"),
+    "namespace_underscore": ({"nomad_server_namespace": "team_a"}, "nomad_server_namespace: 'team_a'"),
+    "storage_size_words": ({"nomad_server_storage_size": "ten gigs"}, "nomad_server_storage_size: 'ten gigs' is not a Kubernetes quantity"),
+    "storage_size_gb": ({"nomad_server_storage_size": "10GB"}, "nomad_server_storage_size: '10GB'"),
+    "backup_size_bad": ({"nomad_server_backup_storage_size": "-1Gi"}, "nomad_server_backup_storage_size"),
+    "version_old": ({"nomad_server_version": "1.7.7"}, "nomad_server_version: '1.7.7' must be a Nomad version >= 1.8.0"),
+    "tls_secret_without_name": ({"nomad_server_tls_source": "secret"}, "nomad_server_tls_secret_name: must name the Secret"),
+    "tls_source_unknown": ({"nomad_server_tls_source": "letsencrypt"}, "nomad_server_tls_source"),
+    "vault_tls_without_address": ({"nomad_server_tls_source": "vault", "nomad_server_vault_auth_role": "r",
+                                   "nomad_server_vault_pki_role": "r"}, "nomad_server_vault_address: must be the Vault URL"),
+    "vault_tls_without_pki_role": ({"nomad_server_tls_source": "vault", "nomad_server_vault_address": "https://v:8200",
+                                    "nomad_server_vault_auth_role": "r"}, "nomad_server_vault_pki_role: must name"),
+    "vault_gossip_without_kv_path": ({"nomad_server_gossip_key_source": "vault", "nomad_server_vault_address": "https://v:8200",
+                                      "nomad_server_vault_auth_role": "r"}, "nomad_server_vault_kv_path: must name"),
+    "gossip_generate_in_gitops": ({"nomad_server_gossip_key_source": "generate"}, "nomad_server_gossip_key_source: 'generate' cannot be used"),
+    "mtls_monitor_without_client_cert": ({"nomad_server_tls_source": "secret", "nomad_server_tls_secret_name": "t",
+                                          "nomad_server_servicemonitor_enabled": True},
+                                         "nomad_server_tls_verify_https_client: is true with a ServiceMonitor"),
+    "route_without_openshift": ({"nomad_server_route_enabled": True, "nomad_server_tls_source": "secret",
+                                 "nomad_server_tls_secret_name": "t"}, "nomad_server_route_enabled: a Route needs nomad_server_openshift"),
+    "route_without_tls": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True}, "nomad_server_route_enabled"),
+    "route_reencrypt_mtls": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True, "nomad_server_tls_source": "secret",
+                              "nomad_server_tls_secret_name": "t"}, "nomad_server_route_termination: 'reencrypt' cannot reach"),
+    "ce_audit": ({"nomad_server_audit_enabled": True}, "nomad_server_edition: is 'ce': nomad_server_audit_enabled"),
+    "ce_redundancy_zones": ({"nomad_server_redundancy_zones": True}, "nomad_server_edition: is 'ce'"),
+    "ce_enterprise_autopilot": ({"nomad_server_autopilot": {"enable_custom_upgrades": True}},
+                                "nomad_server_autopilot: ['enable_custom_upgrades'] are Enterprise-only"),
+    "ce_license": ({"nomad_server_license_secret_name": "lic"}, "nomad_server_license: a license"),
+    "ce_s3_backups": ({"nomad_server_backup_enabled": True, "nomad_server_backup_s3_bucket": "b", "nomad_server_backup_s3_region": "r"},
+                      "nomad_server_backup_s3_bucket: S3 uploads need the Enterprise snapshot agent"),
+    "ent_inline_license_empty": ({**ENT, "nomad_server_license_source": "inline"}, "nomad_server_license"),
+    "ent_s3_without_region": ({**ENT, "nomad_server_backup_enabled": True, "nomad_server_backup_s3_bucket": "b"},
+                              "nomad_server_backup_s3_region: must be set"),
+    "backup_schedule_bad": ({"nomad_server_backup_enabled": True, "nomad_server_backup_schedule": "hourly"},
+                            "nomad_server_backup_schedule: 'hourly' must be a 5-field cron expression"),
+    "rpc_conns_too_low": ({"nomad_server_rpc_max_conns_per_client": 10}, "nomad_server_rpc_max_conns_per_client: is 10"),
+    "node_port_out_of_range": ({"nomad_server_edge_service_type": "NodePort", "nomad_server_edge_node_port_rpc": 4647},
+                               "nomad_server_edge_node_port_rpc: is 4647: NodePorts are 30000-32767"),
+    "edge_cidr_bad": ({"nomad_server_edge_cidrs": ["10.0.0.0"]}, "nomad_server_edge_cidrs: ['10.0.0.0'] are not CIDRs"),
+    "http_namespace_bad": ({"nomad_server_http_namespaces": ["Monitoring"]}, "nomad_server_http_namespaces"),
+    "federation_without_acl": ({"nomad_server_authoritative_region": "us", "nomad_server_region": "eu", "nomad_server_acl_enabled": False},
+                               "nomad_server_acl_enabled: must be true in a federated region"),
+    "secret_in_extra_config": ({"nomad_server_extra_config": {"server": {"encrypt": "abc"}}},
+                               "nomad_server_extra_config: must not carry secrets"),
+    "render_without_kube_version": ({"nomad_server_kube_version": ""}, "nomad_server_kube_version: must be the target Kubernetes version"),
+    "render_absent": ({"nomad_server_state": "absent"}, "nomad_server_render_dir: is set with nomad_server_state 'absent'"),
+    "anti_affinity_unknown": ({"nomad_server_anti_affinity": "sometimes"}, "nomad_server_anti_affinity"),
+    "edition_unknown": ({"nomad_server_edition": "pro"}, "nomad_server_edition"),
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("nomad_server_preflight")
+    hosts = {}
+    for case_id, case in [("valid_baseline", ({}, None)), ("valid_enterprise", (ENT, None))] + list(CASES.items()):
+        overrides = case[0]
+        hosts[case_id] = {**VALID, **overrides, "nomad_server_render_dir": str(tmp / "render" / case_id),
+                          "record": str(tmp / (case_id + ".json")), "ansible_connection": "local",
+                          "ansible_python_interpreter": sys.executable}
+    play = {
+        "name": "Each inventory host is one case",
+        "hosts": "all",
+        "gather_facts": False,
+        "tasks": [{
+            "block": [
+                {"name": "Run the role", "ansible.builtin.include_role": {"name": "edgeops.nomad.nomad_server"}},
+                {"name": "Record success", "ansible.builtin.copy": {"dest": "{{ record }}", "content": '{"ok": true}', "mode": "0644"}},
+            ],
+            "rescue": [{
+                "name": "Record the failure",
+                "ansible.builtin.copy": {
+                    "dest": "{{ record }}",
+                    "mode": "0644",
+                    "content": "{{ {'ok': false, 'msg': ansible_failed_result.msg | default(''), "
+                               "'items': ansible_failed_result.results | default([]) | selectattr('failed', 'defined') "
+                               "| selectattr('failed') | map(attribute='msg') | list} | to_json }}",
+                },
+            }],
+        }],
+    }
+    (tmp / "playbook.yml").write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
+    (tmp / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}), encoding="utf-8")
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".cache" / "collections"))
+    proc = subprocess.run(["ansible-playbook", "-i", "inventory.yml", "-f", "8", "playbook.yml"], cwd=tmp, env=env,
+                          capture_output=True, text=True, timeout=900, check=False)
+    out = {}
+    for path in tmp.glob("*.json"):
+        out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    out["__log__"] = proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+def test_at_least_twenty_bad_inputs():
+    assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("case_id", ["valid_baseline", "valid_enterprise"])
+def test_valid_inputs_pass(results, case_id):
+    assert results.get(case_id) == {"ok": True}, results.get(case_id) or results["__log__"]
+
+
+@pytest.mark.parametrize("case_id", sorted(CASES))
+def test_bad_input_fails_naming_the_variable(results, case_id):
+    record = results.get(case_id)
+    assert record is not None, results["__log__"]
+    assert record["ok"] is False, "accepted: %s" % case_id
+    text = " ".join([record["msg"]] + record["items"])
+    assert CASES[case_id][1] in text, text
