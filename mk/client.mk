@@ -4,7 +4,7 @@
 #                       (images cached by tests/images/build.sh, stand-in Nomad served by a local mirror)
 #   benchmark-client    benchmarks/converge_clients (not part of make test)
 INTEGRATION_STEPS += integration-client
-# MOLECULE_STEPS += molecule-client   (enabled once the scenario is green)
+MOLECULE_STEPS += molecule-client
 
 .PHONY: integration-client molecule-client client-images benchmark-client
 
