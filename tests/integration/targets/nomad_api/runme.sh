@@ -6,8 +6,18 @@
 # 3. fail if any token SecretID the double knows appears in the output
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# The collection root: tests/integration/targets/nomad_api -> 4 levels up.
+# The collection root: 4 levels up in a checkout; under ansible-test (which copies the target
+# elsewhere) the edgeops/nomad directory on ANSIBLE_COLLECTIONS_PATH.
 root="$(cd "$here/../../../.." && pwd)"
+if [ ! -d "$root/tests/nomad_api_double" ]; then
+  IFS=: read -r -a paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
+  for p in "${paths[@]}"; do
+    for candidate in "$p/ansible_collections/edgeops/nomad" "$p/edgeops/nomad"; do
+      [ -d "$candidate/tests/nomad_api_double" ] && root="$candidate" && break 2
+    done
+  done
+fi
+[ -d "$root/tests/nomad_api_double" ] || { echo "cannot find the collection root (tests/nomad_api_double)" >&2; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/nomad-api-it.XXXXXX")"
 pids=()
 cleanup() {
@@ -26,7 +36,7 @@ start_double() { # name, extra args...
   echo "the Nomad API double '$name' did not start:" >&2; cat "$work/$name.log" >&2; return 1
 }
 
-python -m tests.nomad_api_double.testca "$work/tls" >/dev/null 2>&1 || (cd "$root" && python -m tests.nomad_api_double.testca "$work/tls" >/dev/null)
+(cd "$root" && python -m tests.nomad_api_double.testca "$work/tls" >/dev/null)
 start_double plain --acl --nodes 8
 start_double tls --nodes 2 --tls-cert "$work/tls/server.pem" --tls-key "$work/tls/server-key.pem" \
   --tls-client-ca "$work/tls/ca.pem"
