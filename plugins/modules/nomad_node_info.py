@@ -83,7 +83,7 @@ def list_nodes(client):
     """All node stubs, following X-Nomad-NextToken pagination."""
     nodes, token = [], None
     while True:
-        resp = client.get("/v1/nodes", query={"os": True, "per_page": 1000, "next_token": token}, namespaced=False)
+        resp = client.get("/v1/nodes", query={"os": True, "next_token": token}, namespaced=False)
         nodes.extend(resp.data or [])
         token = (resp.headers or {}).get("X-Nomad-NextToken")
         if not token:
