@@ -2,7 +2,9 @@
 #   integration-playbooks  syntax check of every playbook (by FQCN), job files against Nomad's jobspec
 #                          schema, role variable docs current (scripts/gen-role-docs.py --check)
 #   demo-e2e               the demo playbooks end to end twice (second run changed=0) against the local
-#                          API server and containers (the same ones `make demo` uses)
+#                          API server and containers (the same ones `make demo` uses), then the pull path
+#                          (edge_client_local) in a fourth container, compared with a pushed client, then
+#                          snapshot/restore/upgrade_clients (tests/demo/day2_test.sh) and a secret leak check
 #   demo / demo-clean      demo-up demo-run demo-summary / demo-down
 INTEGRATION_STEPS += integration-playbooks
 MOLECULE_STEPS += demo-e2e
@@ -37,5 +39,5 @@ demo-down:
 demo-e2e:
 	@was_up=0; [ -f .cache/demo/env ] && was_up=1; \
 	bash tests/demo/up.sh && bash tests/demo/run.sh e2e-1 && bash tests/demo/run.sh e2e-2 --expect-unchanged \
-	  && python tests/demo/summary.py; rc=$$?; \
+	  && bash tests/demo/pull_test.sh && bash tests/demo/day2_test.sh && python tests/demo/summary.py; rc=$$?; \
 	[ $$was_up = 1 ] || bash tests/demo/down.sh >/dev/null; exit $$rc

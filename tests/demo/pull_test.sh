@@ -37,8 +37,8 @@ done
 
 # The device's local settings: what the local inventory gives the pushed amd64 client.
 vars="$DEMO_STATE/pull-vars.yml"
-ansible -i inventories/local "$pushed" -m ansible.builtin.copy -c local -o \
-  -a "dest=$vars mode=0600 content={{ dict(q('ansible.builtin.varnames', '^nomad_client_') | zip(q('ansible.builtin.vars', *q('ansible.builtin.varnames', '^nomad_client_')))) | combine({'nomad_client_node_name': '$name', 'nomad_client_controller_cache_dir': '/root/.cache/edgeops.nomad/artifacts'}) | to_nice_yaml }}" >/dev/null
+ansible -i inventories/local "$pushed" -m ansible.builtin.copy \
+  -e ansible_connection=local -e "ansible_python_interpreter=$DEMO_ROOT/.venv/bin/python" -a "dest=$vars mode=0600 content={{ dict(q('ansible.builtin.varnames', '^nomad_client_') | zip(q('ansible.builtin.vars', *q('ansible.builtin.varnames', '^nomad_client_')))) | combine({'nomad_client_node_name': '$name', 'nomad_client_controller_cache_dir': '/root/.cache/edgeops.nomad/artifacts'}) | to_nice_yaml }}" >/dev/null
 podman exec "$name" mkdir -p /etc/edgeops
 podman cp "$vars" "$name:/etc/edgeops/nomad-client.yml"
 podman exec "$name" chmod 0600 /etc/edgeops/nomad-client.yml

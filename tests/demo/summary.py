@@ -3,6 +3,7 @@ the Nomad API double, the configured edge containers, timings, and what is real 
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -72,6 +73,15 @@ def main():
     pools = [p["Name"] for p in nomad(values["NOMAD_ADDR"], token, "/v1/node/pools")]
     namespaces = [n["Name"] for n in nomad(values["NOMAD_ADDR"], token, "/v1/namespaces")]
     jobs = [f'{j["ID"]} ({j.get("NodePool", "?")})' for j in nomad(values["NOMAD_ADDR"], token, "/v1/jobs")]
+    inv = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ansible-inventory"), "-i", str(ROOT / "inventories" / "example" / "nomad_nodes.yml"), "--list"],
+        capture_output=True, text=True, check=False, env={**os.environ, "NOMAD_ADDR": values["NOMAD_ADDR"], "NOMAD_TOKEN": token})
+    try:
+        listed = json.loads(inv.stdout)
+        inv_hosts = len(listed.get("_meta", {}).get("hostvars", {}))
+        inv_groups = sorted(g for g in listed if g not in ("_meta", "all", "ungrouped"))
+    except ValueError:
+        inv_hosts, inv_groups = 0, []
     timings = []
     for log in sorted((ROOT / "demo-output").glob("*.log"), key=lambda p: p.stat().st_mtime):
         m = re.findall(r"\)\s+(\d+:\d+:\d+\.\d+) \*+", log.read_text())
@@ -85,6 +95,7 @@ def main():
     print(f"Nomad API (TEST DOUBLE tests/nomad_api_double, {values['NOMAD_ADDR']}): "
           "ACLs bootstrapped with the secret stored first in Secret/nomad-acl-bootstrap")
     print(f"  node pools: {', '.join(pools)}\n  namespaces: {', '.join(namespaces)}\n  jobs:       {', '.join(jobs) or '-'}")
+    print(f"  inventories/example/nomad_nodes.yml (edgeops.nomad.nomad_nodes) against it: {inv_hosts} nodes, groups {', '.join(inv_groups)}")
     print("Edge clients (REAL Debian 12 containers with systemd; the nomad binary is the STAND-IN from tests/stand_in_nomad,")
     print("installed from a local mirror with real SHA256SUMS and a GPG signature made with a throwaway test key):")
     bad = 0
@@ -98,7 +109,7 @@ def main():
     print("  start three Nomad server pods, bootstrap the real ACL system, and the clients join through the LoadBalancer;")
     print("  here no pod is scheduled (no kubelet), nothing joins (stand-in binary), and jobs are only parsed and stored by the double.")
     print("Logs: demo-output/   Remove everything: make demo-clean")
-    return 1 if bad else 0
+    return 1 if bad or not inv_hosts else 0
 
 
 if __name__ == "__main__":
