@@ -194,23 +194,24 @@ def load_job(module, client):
 
 
 def wait_deployment(module, client, job_id, version):
+    """Poll the job's latest deployment until it is for ``version`` and has finished."""
     deadline = time.time() + module.params["wait_timeout"]
     path = client.path("v1", "job", job_id, "deployment")
     while True:
         dep = client.get(path).data
-        if not dep or dep.get("JobVersion", version) < version:
-            dep = None if not dep else dep
-        if dep is None:
-            return None
-        if dep.get("Status") == "successful":
+        if not dep:
+            return None  # this job has no deployments (batch, system, no update strategy)
+        current = dep.get("JobVersion", version) >= version
+        if current and dep.get("Status") == "successful":
             return dep
-        if dep.get("Status") in ("failed", "cancelled"):
+        if current and dep.get("Status") in ("failed", "cancelled"):
             module.fail_json(msg="deployment %s of job %s ended %s: %s" % (dep.get("ID"), job_id, dep.get("Status"),
                                                                            dep.get("StatusDescription")),
                              deployment=dep)
         if time.time() > deadline:
-            module.fail_json(msg="wait_timeout: deployment of job %s still %s after %ss"
-                             % (job_id, dep.get("Status"), module.params["wait_timeout"]), deployment=dep)
+            module.fail_json(msg="wait_timeout: deployment of job %s version %s still %s after %ss"
+                             % (job_id, version, dep.get("Status") if current else "not started",
+                                module.params["wait_timeout"]), deployment=dep)
         time.sleep(1)
 
 

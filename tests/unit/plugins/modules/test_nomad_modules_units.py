@@ -114,3 +114,32 @@ def test_job_register_uses_check_index(double, capsys):
     assert first["changed"] and not again["changed"]
     registers = [r for r in double.state.requests if r["path"] == "/v1/job/web" and r["method"] == "POST"]
     assert len(registers) == 1
+
+
+class FailJson(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, **params):
+        self.params = params
+
+    def fail_json(self, **kwargs):
+        raise FailJson(kwargs)
+
+
+def test_wait_deployment_outcomes(double, monkeypatch):
+    from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadClient
+    monkeypatch.setattr(nomad_job.time, "sleep", lambda s: None)
+    client = NomadClient(url=double.url)
+    job = {"ID": "web", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "exec"}]}]}
+    client.post("/v1/job/web", body={"Job": job})
+    assert nomad_job.wait_deployment(FakeModule(wait_timeout=5), client, "web", 0)["Status"] == "successful"
+    double.state.deployments[("default", "web")].update(Status="failed", StatusDescription="Failed due to unhealthy")
+    with pytest.raises(FailJson, match="ended failed: Failed due to unhealthy"):
+        nomad_job.wait_deployment(FakeModule(wait_timeout=5), client, "web", 0)
+    with pytest.raises(FailJson, match="version 1 still not started"):
+        nomad_job.wait_deployment(FakeModule(wait_timeout=0), client, "web", 1)
+    batch = dict(job, ID="once", Type="batch")
+    client.post("/v1/job/once", body={"Job": batch})
+    assert nomad_job.wait_deployment(FakeModule(wait_timeout=5), client, "once", 0) is None
