@@ -67,6 +67,10 @@ options:
     description: Seconds to wait for each HTTP answer.
     type: int
     default: 30
+  retries:
+    description: Retries of the node list reads after a connection error or a 5xx answer (backoff from 0.5 s).
+    type: int
+    default: 3
   filter:
     description:
       - Nomad (go-bexpr) filter expression over the node list fields, evaluated by the server,
@@ -128,7 +132,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _client(self):
         settings = dict((key, self.get_option(key)) for key in (
-            "url", "token", "ca_cert", "client_cert", "client_key", "validate_certs", "region", "timeout"))
+            "url", "token", "ca_cert", "client_cert", "client_key", "validate_certs", "region", "timeout", "retries"))
         try:
             return NomadClient.from_settings(settings, environ={})
         except NomadAPIError as exc:

@@ -17,7 +17,7 @@ from ansible_collections.edgeops.nomad.plugins.inventory.nomad_nodes import Inve
 from ansible_collections.edgeops.nomad.tests.nomad_api_double import DoubleState, NomadAPIDouble
 
 DEFAULTS = {"url": None, "token": None, "ca_cert": None, "client_cert": None, "client_key": None,
-            "validate_certs": True, "region": None, "timeout": 30, "filter": None, "node_pools": [],
+            "validate_certs": True, "region": None, "timeout": 30, "retries": 3, "filter": None, "node_pools": [],
             "statuses": [], "hostname": "name", "details": False, "default_groups": True, "strict": False,
             "compose": {}, "groups": {}, "keyed_groups": [], "leading_separator": True, "use_extra_vars": False,
             "cache": False}
@@ -83,5 +83,5 @@ def test_filters_and_constructed(double):
 
 def test_api_error_is_reported():
     with pytest.raises(AnsibleError) as err:
-        run(url="http://127.0.0.1:9", timeout=2)
+        run(url="http://127.0.0.1:9", timeout=2, retries=0)
     assert "cannot reach" in str(err.value)
