@@ -12,6 +12,7 @@ Test-only control endpoints live under /_double/ (never a Nomad path).
 
 import base64
 import copy
+import fnmatch
 import gzip
 import hashlib
 import io
@@ -232,6 +233,42 @@ def bexpr_subset(expression):
     return lambda obj: all((str(lookup(obj, f)) == v) == (op == "==") for f, op, v in clauses)
 
 
+_NS_READ = {"list-jobs", "parse-job", "read-job", "csi-list-volume", "csi-read-volume", "read-job-scaling",
+            "list-scaling-policies", "read-scaling-policy", "host-volume-read"}
+_NS_WRITE = _NS_READ | {"submit-job", "dispatch-job", "read-logs", "read-fs", "alloc-exec", "alloc-lifecycle",
+                        "csi-mount-volume", "csi-write-volume", "submit-recommendation", "scale-job", "plan-job",
+                        "register-job", "deregister-job", "purge-job", "revert-job", "host-volume-register"}
+_POOL = {"read": {"read"}, "write": {"read", "write", "delete"}, "deny": {"deny"}}
+
+
+def _unquote(value):
+    return value[1:-1] if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"' else value
+
+
+def policy_grants(rules):
+    """ACL policy rules -> {"namespace": [(glob, caps)], "node_pool": [...], "node": [(None, level)], ...}."""
+    parsed = hcl2.loads(rules) if rules and rules.strip() else {}
+    out = {}
+    for kind in ("node", "operator", "agent"):
+        for block in parsed.get(kind) or []:
+            out.setdefault(kind, []).append((None, _unquote(block.get("policy", "deny"))))
+    for kind in ("namespace", "node_pool"):
+        for block in parsed.get(kind) or []:
+            for label, body in block.items():
+                if label == "__is_block__" or not isinstance(body, dict):
+                    continue
+                level = _unquote(body.get("policy"))
+                if kind == "namespace":
+                    caps = set(_NS_WRITE if level == "write" else _NS_READ if level == "read" else ())
+                else:
+                    caps = set(_POOL.get(level, ()))
+                if level == "deny":
+                    caps = {"deny"}
+                caps |= set(_unquote(c) for c in body.get("capabilities") or [])
+                out.setdefault(kind, []).append((_unquote(label), caps))
+    return out
+
+
 def _public_node(node):
     return {k: copy.deepcopy(v) for k, v in node.items() if not k.startswith("_")}
 
@@ -345,7 +382,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- ACL -------------------------------------------------------------------
     def auth(self, need):
-        """need: none | any (valid token) | management. ACLs off: everything passes."""
+        """need: none | any (valid token) | management | (scope, capability[, name]). ACLs off: all pass."""
         st = self.state
         if need == "none" or not st.acl_enabled or getattr(self, "_bypass_auth", False):
             return None
@@ -356,9 +393,34 @@ class Handler(BaseHTTPRequestHandler):
             raise HTTPFailure(403, "ACL token not found")
         if token.get("ExpirationTime") and token["_expires"] < time.time():
             raise HTTPFailure(403, "ACL token expired")
-        if need == "management" and token["Type"] != "management":
+        if need == "any" or token["Type"] == "management":
+            return token
+        if need == "management" or not self.allowed(token, *need):
             raise HTTPFailure(403, "Permission denied")
         return token
+
+    def allowed(self, token, scope, cap, name=None):
+        """Evaluate the token's policies (coarse policy values and capability lists, glob labels)."""
+        if token is None or token["Type"] == "management":
+            return True
+        grants = {}
+        for pname in token.get("Policies") or []:
+            policy = self.state.policies.get(pname)
+            if policy:
+                for key, value in policy_grants(policy["Rules"]).items():
+                    grants.setdefault(key, []).extend(value)
+        if scope in ("node", "operator", "agent"):
+            levels = [lvl for (glob, lvl) in grants.get(scope, [])]
+            if "deny" in levels:
+                return False
+            return "write" in levels or (cap == "read" and "read" in levels)
+        matches = [(glob != "*", len(glob), caps) for glob, caps in grants.get(scope, []) if fnmatch.fnmatchcase(name or "", glob)]
+        if not matches:
+            return False
+        caps = max(matches, key=lambda m: m[:2])[2]
+        if "deny" in caps:
+            return False
+        return bool(caps) if cap is None else cap in caps
 
     # -- status / agent ------------------------------------------------------------
     def status_leader(self):
@@ -373,7 +435,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"client": {"ok": True, "message": "ok"}, "server": {"ok": True, "message": "ok"}}, {}
 
     def agent_self(self):
-        self.auth("management")
+        self.auth(("agent", "read"))
         return 200, {"config": {"Region": self.state.region, "Datacenter": "dc1", "NodeName": "nomad-server-0",
                                 "Version": {"Version": "2.0.5", "VersionPrerelease": "", "VersionMetadata": "",
                                             "Revision": "double"},
@@ -536,15 +598,16 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- namespaces ------------------------------------------------------------------
     def namespaces_list(self):
-        self.auth("management")
+        token = self.auth("any")
         prefix = self.query.get("prefix", "")
-        out = [copy.deepcopy(n) for name, n in sorted(self.state.namespaces.items()) if name.startswith(prefix)]
+        out = [copy.deepcopy(n) for name, n in sorted(self.state.namespaces.items()) if name.startswith(prefix)
+               and self.allowed(token, "namespace", None, name)]
         return 200, out, self.read_headers()
 
     def namespace_obj(self, name=""):
         st = self.state
         if self.command == "GET":
-            self.auth("management")
+            self.auth(("namespace", None, name))
             if not name:
                 raise HTTPFailure(400, "Missing Namespace Name")
             ns = st.namespaces.get(name)
@@ -584,15 +647,17 @@ class Handler(BaseHTTPRequestHandler):
     def node_pools(self):
         st = self.state
         if self.command == "GET":
-            self.auth("management")
+            token = self.auth("any")
             prefix = self.query.get("prefix", "")
-            out = [copy.deepcopy(p) for name, p in sorted(st.node_pools.items()) if name.startswith(prefix)]
+            out = [copy.deepcopy(p) for name, p in sorted(st.node_pools.items()) if name.startswith(prefix)
+                   and self.allowed(token, "node_pool", "read", name)]
             return 200, out, self.read_headers()
         return self.node_pool(None)
 
     def node_pool(self, name):
         st = self.state
-        self.auth("management")
+        cap = {"GET": "read", "DELETE": "delete"}.get(self.command, "write")
+        self.auth(("node_pool", cap, name if name is not None else field(self.json_body(required=False), "Name") or ""))
         if self.command == "GET":
             pool = st.node_pools.get(name)
             if pool is None:
@@ -648,7 +713,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- nodes -----------------------------------------------------------------------
     def nodes_list(self):
-        self.auth("management")
+        self.auth(("node", "read"))
         prefix = self.query.get("prefix", "")
         with_os = self.query.get("os") == "true"
         with_res = self.query.get("resources") == "true"
@@ -666,7 +731,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200, [_node_stub(n, with_os, with_res) for n in nodes], headers
 
     def node_get(self, node_id):
-        self.auth("management")
+        self.auth(("node", "read"))
         node = self.state.nodes.get(node_id)
         if node is None:
             raise HTTPFailure(404, "node not found")
@@ -685,7 +750,7 @@ class Handler(BaseHTTPRequestHandler):
             node["LastDrain"]["UpdatedAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     def node_drain(self, node_id):
-        self.auth("management")
+        self.auth(("node", "write"))
         body = self.json_body()
         node = self.state.nodes.get(node_id)
         if node is None:
@@ -716,7 +781,7 @@ class Handler(BaseHTTPRequestHandler):
                      "Index": idx}, self.write_headers(idx)
 
     def node_eligibility(self, node_id):
-        self.auth("management")
+        self.auth(("node", "write"))
         body = self.json_body()
         node = self.state.nodes.get(field(body, "NodeID") or node_id)
         if node is None:
@@ -733,7 +798,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- jobs ------------------------------------------------------------------------
     def jobs_parse(self):
-        self.auth("management")
+        self.auth(("namespace", "parse-job", self.namespace()))
         body = self.json_body()
         text = field(body, "JobHCL") or ""
         if not text.strip():
@@ -757,7 +822,7 @@ class Handler(BaseHTTPRequestHandler):
     def jobs_list(self):
         if self.command != "GET":
             return self.job_register(None)
-        self.auth("management")
+        self.auth(("namespace", "list-jobs", self.namespace()))
         ns = self.namespace()
         prefix = self.query.get("prefix", "")
         out = []
@@ -771,7 +836,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def job_register(self, job_id):
         st = self.state
-        self.auth("management")
+        self.auth(("namespace", "submit-job", self.namespace()))
         body = self.json_body()
         job = field(body, "Job")
         if not job:
@@ -820,7 +885,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         if self.command in ("PUT", "POST"):
             return self.job_register(job_id)
-        self.auth("management")
+        self.auth(("namespace", "read-job" if self.command == "GET" else "submit-job", self.namespace()))
         key = self._job_key(job_id)
         job = st.jobs.get(key)
         if job is None:
@@ -840,7 +905,7 @@ class Handler(BaseHTTPRequestHandler):
             self.write_headers(idx)
 
     def job_plan(self, job_id):
-        self.auth("management")
+        self.auth(("namespace", "submit-job", self.namespace()))
         body = self.json_body()
         job = field(body, "Job")
         if not job:
@@ -867,7 +932,7 @@ class Handler(BaseHTTPRequestHandler):
                      "FailedTGAllocs": None, "NextPeriodicLaunch": "0001-01-01T00:00:00Z", "Warnings": ""}, {}
 
     def job_deployment(self, job_id):
-        self.auth("management")
+        self.auth(("namespace", "read-job", self.namespace()))
         dep = self.state.deployments.get(self._job_key(job_id))
         if dep is None:
             return 200, None, self.read_headers()
@@ -934,7 +999,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- operator --------------------------------------------------------------------
     def autopilot_config(self):
         st = self.state
-        self.auth("management")
+        self.auth(("operator", "read" if self.command == "GET" else "write"))
         if self.command == "GET":
             return 200, dict(st.autopilot), self.read_headers(st.autopilot["ModifyIndex"])
         body = self.json_body()
@@ -964,7 +1029,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def autopilot_health(self):
         st = self.state
-        self.auth("management")
+        self.auth(("operator", "read"))
         servers = [{"ID": str(uuid.UUID(int=i + 1)), "Name": name, "Address": addr, "SerfStatus": "alive",
                     "Version": "2.0.5", "Leader": i == 0, "LastContact": "0s" if i == 0 else "12ms", "LastTerm": 2,
                     "LastIndex": st.index, "Healthy": st.autopilot_healthy or i != 2, "Voter": True,

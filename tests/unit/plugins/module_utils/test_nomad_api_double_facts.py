@@ -151,3 +151,25 @@ def test_snapshot_roundtrip_and_corruption(double, token):
     assert call(double, "PUT", "/v1/operator/snapshot", token=token, raw=snap)[0] == 200
     status, dummy, body = call(double, "PUT", "/v1/operator/snapshot", token=token, raw=snap[:-40] + b"x" * 40)
     assert status == 500 and body.startswith(b"failed to read snapshot file")
+
+
+def test_client_token_capabilities_from_policy(double, token):
+    rules = 'namespace "*" {\n  policy = "read"\n}\nnamespace "secret" {\n  policy = "deny"\n}\n' \
+            'node {\n  policy = "read"\n}\nnode_pool "edge-*" {\n  capabilities = ["read", "write"]\n}\n'
+    assert call(double, "PUT", "/v1/acl/policy/reader", {"Name": "reader", "Rules": rules}, token)[0] == 200
+    status, dummy, body = call(double, "PUT", "/v1/acl/token", {"Name": "r", "Type": "client", "Policies": ["reader"]},
+                               token)
+    assert status == 200
+    client = json.loads(body)["SecretID"]
+    assert call(double, "GET", "/v1/nodes", token=client)[0] == 200
+    assert call(double, "GET", "/v1/jobs?namespace=default", token=client)[0] == 200
+    assert call(double, "GET", "/v1/jobs?namespace=secret", token=client)[0::2] == (403, b"Permission denied")
+    assert call(double, "POST", "/v1/jobs", {"Job": {"ID": "x"}}, client)[0::2] == (403, b"Permission denied")
+    assert call(double, "PUT", "/v1/node/pool/edge-new", {"Name": "edge-new"}, client)[0] == 200
+    assert call(double, "PUT", "/v1/node/pool/core", {"Name": "core"}, client)[0::2] == (403, b"Permission denied")
+    node = json.loads(call(double, "GET", "/v1/nodes", token=client)[2])[0]["ID"]
+    drain = {"DrainSpec": {"Deadline": 0}}
+    assert call(double, "POST", "/v1/node/%s/drain" % node, drain, client)[0::2] == (403, b"Permission denied")
+    assert call(double, "GET", "/v1/operator/autopilot/configuration", token=client)[0] == 403
+    pools = [p["Name"] for p in json.loads(call(double, "GET", "/v1/node/pools", token=client)[2])]
+    assert pools == ["edge-arm", "edge-new"]
