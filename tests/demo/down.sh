@@ -6,12 +6,14 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$DEMO_ROOT" || exit 1
 for name in "${DEMO_CONTAINERS[@]}" "$DEMO_PULL_CONTAINER"; do
-  podman rm -f -t 0 "$name" >/dev/null 2>&1 && echo "demo-clean: removed container $name"
+  if podman container exists "$name" 2>/dev/null; then
+    podman rm -f -t 0 "$name" >/dev/null && echo "demo-clean: removed container $name"
+  fi
 done
 podman network exists "$DEMO_NETWORK" 2>/dev/null && podman network rm "$DEMO_NETWORK" >/dev/null && echo "demo-clean: removed network $DEMO_NETWORK"
 for svc in mirror nomad-double; do
   if [ -f "$DEMO_STATE/$svc.pid" ]; then
-    kill "$(cat "$DEMO_STATE/$svc.pid")" 2>/dev/null && echo "demo-clean: stopped $svc"
+    kill "$(cat "$DEMO_STATE/$svc.pid")" 2>/dev/null && echo "demo-clean: stopped $svc (test double)"
   fi
 done
 [ -d "$KUBE_RUN_DIR" ] && bash tests/kube/apiserver.sh stop && echo "demo-clean: stopped the API server and removed its data"
