@@ -52,3 +52,9 @@ for kind in module inventory filter; do
   fi
 done
 echo "build-check: ansible-doc rendered $count plugins from the installed tarball"
+
+# The playbooks as a user of the release calls them: by FQCN, from the installed copy.
+mapfile -t books < <(find "$installed/playbooks" -maxdepth 1 -name '*.yml' -printf 'edgeops.nomad.%f\n' | sed 's/\.yml$//' | sort)
+[ "${#books[@]}" -gt 0 ] || { echo "build-check: no playbooks in the installed collection"; exit 1; }
+(cd "$work" && ansible-playbook -i "$ROOT/inventories/example/hosts.yml" --syntax-check "${books[@]}" >/dev/null)
+echo "build-check: ${#books[@]} playbooks from the installed tarball pass --syntax-check by FQCN"
