@@ -55,8 +55,10 @@ class NomadModule(AnsibleModule):
             extra["status"] = exc.status
         self.fail_json(msg=str(exc), **extra)
 
-    def diff_result(self, before, after):
-        return {"before": before, "after": after} if self._diff else None
+    def add_diff(self, result, before, after):
+        """With --diff, record before/after in result; an absent object shows as {}."""
+        if self._diff:
+            result["diff"] = {"before": before or {}, "after": after or {}}
 
 
 def prune_none(data):

@@ -115,8 +115,7 @@ def main():
             else:
                 client.put(path, body=after, idempotent=True, namespaced=False)
                 result["policy"] = client.get(path, namespaced=False).data
-        if module._diff:
-            result["diff"] = dict(before=before or {}, after=after or {})
+        module.add_diff(result, before, after)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

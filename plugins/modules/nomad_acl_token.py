@@ -196,8 +196,7 @@ def main():
                 if recreate:
                     client.delete(client.path("v1", "acl", "token", current["AccessorID"]), namespaced=False)
                 result.update(token=public(token), accessor_id=token["AccessorID"], secret_id=token["SecretID"])
-        if module._diff:
-            result["diff"] = dict(before=before or {}, after=after or {})
+        module.add_diff(result, before, after)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

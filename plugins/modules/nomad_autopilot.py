@@ -137,8 +137,7 @@ def main():
             if ok is not True:
                 module.fail_json(msg="Nomad API PUT %s: check-and-set failed, the configuration changed meanwhile" % PATH)
             result["autopilot"] = client.get(PATH, namespaced=False).data
-        if module._diff:
-            result["diff"] = dict(before=before, after=after)
+        module.add_diff(result, before, after)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

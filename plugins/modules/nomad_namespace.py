@@ -133,8 +133,7 @@ def main():
                     body.pop(key, None)
                 client.put(path, body=body, idempotent=True, namespaced=False)
                 result["namespace_info"] = client.get(path, namespaced=False).data
-        if module._diff:
-            result["diff"] = dict(before=before or {}, after=after or {})
+        module.add_diff(result, before, after)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

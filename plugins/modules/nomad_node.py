@@ -198,8 +198,7 @@ def main():
                     time.sleep(1)
                     node = client.get(path, namespaced=False).data
             result["node_info"] = node
-        if module._diff:
-            result["diff"] = dict(before=before, after=after)
+        module.add_diff(result, before, after)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

@@ -186,8 +186,7 @@ def main():
                     if after["NodeIdentityTTL"] % 10 ** 9 == 0 else after["NodeIdentityTTL"]
                 client.put(path, body=body, idempotent=True)
                 result["node_pool"] = client.get(path).data
-        if module._diff:
-            result["diff"] = dict(before=before or {}, after=after or {})
+        module.add_diff(result, before, after)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

@@ -154,8 +154,7 @@ def main():
                 msg = "Nomad API %s %s: check-and-set conflict, the variable changed meanwhile " \
                       "(expected ModifyIndex %d, now %s)" % (exc.method, exc.path, cas, now.get("ModifyIndex", "unknown"))
                 module.fail_json(msg=msg, status=exc.status)
-        if module._diff:
-            result["diff"] = dict(before=fingerprints(before) or {}, after=fingerprints(after) or {})
+        module.add_diff(result, fingerprints(before), fingerprints(after))
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)
