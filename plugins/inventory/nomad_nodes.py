@@ -30,39 +30,27 @@ options:
     required: true
     choices: [edgeops.nomad.nomad_nodes]
   url:
-    description: Nomad HTTP API address. Defaults to V(http://127.0.0.1:4646).
+    description: Nomad HTTP API address. If not set, E(NOMAD_ADDR) is used, then V(http://127.0.0.1:4646).
     type: str
-    env:
-      - name: NOMAD_ADDR
   token:
-    description: ACL token with C(node:read). Prefer the environment variable over writing it in the file.
+    description: ACL token with C(node:read). Prefer the environment variable over writing it in the file. If not set, E(NOMAD_TOKEN) is used.
     type: str
-    env:
-      - name: NOMAD_TOKEN
   ca_cert:
-    description: CA certificate (PEM) of the agent's HTTPS certificate.
+    description: CA certificate (PEM) of the agent's HTTPS certificate. If not set, E(NOMAD_CACERT) is used.
     type: path
-    env:
-      - name: NOMAD_CACERT
   client_cert:
-    description: Client certificate (PEM) for mutual TLS.
+    description: Client certificate (PEM) for mutual TLS. If not set, E(NOMAD_CLIENT_CERT) is used.
     type: path
-    env:
-      - name: NOMAD_CLIENT_CERT
   client_key:
-    description: Key of O(client_cert).
+    description: Key of O(client_cert). If not set, E(NOMAD_CLIENT_KEY) is used.
     type: path
-    env:
-      - name: NOMAD_CLIENT_KEY
   validate_certs:
     description: Verify the agent's TLS certificate.
     type: bool
     default: true
   region:
-    description: Nomad region.
+    description: Nomad region. If not set, E(NOMAD_REGION) is used.
     type: str
-    env:
-      - name: NOMAD_REGION
   timeout:
     description: Seconds to wait for each HTTP answer.
     type: int
@@ -134,22 +122,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         settings = dict((key, self.get_option(key)) for key in (
             "url", "token", "ca_cert", "client_cert", "client_key", "validate_certs", "region", "timeout", "retries"))
         try:
-            return NomadClient.from_settings(settings, environ={})
+            # unset options fall back to the NOMAD_* variables (one mapping: _nomad_api.ENV_VARS)
+            return NomadClient.from_settings(settings)
         except NomadAPIError as exc:
             raise AnsibleParserError("nomad_nodes: %s" % exc)
 
     def fetch(self):
         client = self._client()
         query = {"os": True, "filter": self.get_option("filter") or None}
-        nodes, token = [], None
         try:
-            while True:
-                query["next_token"] = token
-                resp = client.get("/v1/nodes", query=query, namespaced=False)
-                nodes.extend(resp.data or [])
-                token = (resp.headers or {}).get("X-Nomad-NextToken")
-                if not token:
-                    break
+            nodes = client.get_all("/v1/nodes", query=query, namespaced=False)
             if self.get_option("details"):
                 nodes = [client.get(client.path("v1", "node", n["ID"]), namespaced=False).data for n in nodes]
         except NomadAPIError as exc:

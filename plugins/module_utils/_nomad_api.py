@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import json
 import os
+import socket
 import ssl
 import time
 
@@ -22,9 +23,17 @@ from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 from ansible.module_utils.urls import open_url
 
 DEFAULT_URL = "http://127.0.0.1:4646"
-IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "DELETE"))
+# Methods that may be retried after a 5xx or no answer: reading twice changes nothing. A write is
+# retried only when it carries a check-and-set index (``cas`` query: a second attempt after a
+# first one that did apply fails with 409 instead of applying twice) or when the caller declares
+# it idempotent (a full-object upsert that sets the same state however often it runs). Never
+# retried: token creation, job registration/deregistration (each creates an evaluation), deletes.
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD"))
+# Answers worth a retry: 5xx except 501 (not implemented: Enterprise-only endpoints), 429 (rate limit).
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 
-# Connection setting -> environment variable Nomad's own CLI reads.
+# Connection setting -> environment variable Nomad's own CLI reads. The one mapping every plugin
+# (modules' argument spec fallbacks, the inventory plugin, the client) uses.
 ENV_VARS = {
     "url": "NOMAD_ADDR",
     "token": "NOMAD_TOKEN",
@@ -39,19 +48,22 @@ ENV_VARS = {
 class NomadAPIError(Exception):
     """A Nomad API call failed. ``status`` is the HTTP status (None when no answer came back)."""
 
-    def __init__(self, message, method=None, path=None, status=None, body=None):
+    def __init__(self, message, method=None, path=None, status=None, body=None, attempts=1, details=None):
         self.message = message
         self.method = method
         self.path = path
         self.status = status
         self.body = body
+        self.attempts = attempts
+        self.details = details or {}
         super(NomadAPIError, self).__init__(self.__str__())
 
     def __str__(self):
         where = "%s %s" % (self.method, self.path) if self.method else ""
         status = " returned %s" % self.status if self.status is not None else ""
+        tries = " (gave up after %d attempts)" % self.attempts if self.attempts > 1 else ""
         if where:
-            return "Nomad API %s%s: %s" % (where, status, self.message)
+            return "Nomad API %s%s: %s%s" % (where, status, self.message, tries)
         return self.message
 
 
@@ -80,7 +92,17 @@ class NomadConflictError(NomadAPIError):
 
 
 class NomadInputError(NomadAPIError):
-    """Bad client settings, found before any request."""
+    """Bad client settings or module input, found before any request."""
+
+
+class NomadStateError(NomadAPIError):
+    """Nomad answered, but the cluster is not in a state the task can work with (ambiguous name,
+    failed deployment, Enterprise feature on the community edition, ...). ``details`` holds what
+    the module returns beside the message (for example the deployment)."""
+
+
+class NomadTimeoutError(NomadStateError):
+    """A wait (evaluation, deployment, drain) did not finish in time."""
 
 
 class NomadResponse(object):
@@ -89,12 +111,21 @@ class NomadResponse(object):
     def __init__(self, status, data, headers):
         self.status = status
         self.data = data
-        self.headers = headers
-        raw_index = headers.get("X-Nomad-Index") if headers else None
+        self.headers = headers or {}
+        raw_index = self.header("X-Nomad-Index")
         try:
             self.index = int(raw_index) if raw_index is not None else None
         except ValueError:
             self.index = None
+
+    def header(self, name):
+        """Header value by case-insensitive name: Go's net/http sends canonical keys, so Nomad's
+        ``X-Nomad-NextToken`` arrives as ``X-Nomad-Nexttoken`` (textproto.CanonicalMIMEHeaderKey)."""
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return None
 
 
 def _redact(text, secrets):
@@ -191,14 +222,18 @@ class NomadClient(object):
     # -- the call --------------------------------------------------------------
     def request(self, method, path, query=None, body=None, raw_body=None, raw_response=False,
                 idempotent=None, namespaced=True, token=None):
-        """Call ``method path``; return a NomadResponse or raise a NomadAPIError subclass."""
+        """Call ``method path``; return a NomadResponse or raise a NomadAPIError subclass.
+
+        Retries (``retries`` times, exponential backoff) only idempotent calls, see
+        IDEMPOTENT_METHODS; the error names the method and endpoint and says how often it tried.
+        """
         method = method.upper()
         qs = self._query(query, namespaced)
         url = self.url + path + ("?" + qs if qs else "")
         shown = path + ("?" + qs if qs else "")
         data = raw_body if raw_body is not None else (json.dumps(body).encode("utf-8") if body is not None else None)
         if idempotent is None:
-            idempotent = method in IDEMPOTENT_METHODS
+            idempotent = method in IDEMPOTENT_METHODS or (query or {}).get("cas") is not None
         attempts = 1 + (self.retries if idempotent else 0)
         secrets = [s for s in (self.token, token) if s]
         last = None
@@ -206,18 +241,20 @@ class NomadClient(object):
             if attempt:
                 self._sleep(self.backoff * (2 ** (attempt - 1)))
             try:
-                last = self._once(method, url, shown, data, raw_body is not None, raw_response, token, secrets)
+                return self._once(method, url, shown, data, raw_body is not None, raw_response, token, secrets)
+            except NomadTLSError:
+                raise  # retrying a certificate problem does not help
             except NomadConnectionError as exc:
-                if isinstance(exc, NomadTLSError):
-                    raise  # retrying a certificate problem does not help
                 last = exc
-                continue
             except NomadAPIError as exc:
-                if exc.status is not None and exc.status >= 500:
-                    last = exc
-                    continue
-                raise
-            return last
+                if exc.status not in RETRY_STATUSES:
+                    exc.attempts = attempt + 1  # e.g. a 409 to a retried check-and-set write
+                    raise
+                last = exc
+            last.attempts = attempt + 1
+        if not idempotent:
+            last.message += ("; not retried (a %s here is not idempotent): check the object in Nomad "
+                             "before running the task again" % method)
         raise last
 
     def _once(self, method, url, shown, data, is_raw, raw_response, token, secrets):
@@ -243,8 +280,14 @@ class NomadClient(object):
             raise NomadTLSError("TLS error: %s" % _redact(str(exc), secrets), method=method, path=shown)
         except URLError as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, socket.timeout):
+                raise NomadConnectionError("no answer from %s within %ss (timed out)" % (self.url, self.timeout),
+                                           method=method, path=shown)
             cls = NomadTLSError if isinstance(reason, (ssl.SSLError, ssl.CertificateError)) else NomadConnectionError
             raise cls("cannot reach %s: %s" % (self.url, _redact(str(reason), secrets)), method=method, path=shown)
+        except socket.timeout:
+            raise NomadConnectionError("no answer from %s within %ss (timed out)" % (self.url, self.timeout),
+                                       method=method, path=shown)
         except (OSError, ValueError) as exc:
             text = _redact(str(exc), secrets)
             cls = NomadTLSError if "SSL" in text or "certificate" in text.lower() else NomadConnectionError
@@ -295,3 +338,33 @@ class NomadClient(object):
 
     def delete(self, path, query=None, **kwargs):
         return self.request("DELETE", path, query=query, **kwargs)
+
+    def get_all(self, path, query=None, **kwargs):
+        """GET a list endpoint to its end, following Nomad's pagination (``X-Nomad-NextToken``
+        answer header -> ``next_token`` query parameter)."""
+        items, query = [], dict(query or {})
+        while True:
+            resp = self.get(path, query=query, **kwargs)
+            items.extend(resp.data or [])
+            token = resp.header("X-Nomad-NextToken")
+            if not token:
+                return items
+            query["next_token"] = token
+
+
+def poll(fetch, done, timeout, what, interval=1.0, sleep=time.sleep, clock=time.time):
+    """Call ``fetch()`` until ``done(value)`` is true; return that value.
+
+    ``done`` may raise (a terminal failure). After ``timeout`` seconds raise NomadTimeoutError
+    ("<what> still <state> after Ns"), with the last value in ``details["last"]``; ``what`` is a
+    callable (value -> text) or a text.
+    """
+    deadline = clock() + timeout
+    while True:
+        value = fetch()
+        if done(value):
+            return value
+        if clock() >= deadline:
+            text = what(value) if callable(what) else what
+            raise NomadTimeoutError("%s after %ss" % (text, timeout), details={"last": value})
+        sleep(interval)

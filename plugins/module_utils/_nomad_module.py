@@ -12,22 +12,31 @@ import copy
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+    ENV_VARS,
     NomadAPIError,
     NomadClient,
 )
 
-NOMAD_CONNECTION_SPEC = dict(
-    url=dict(type="str", aliases=["address"], fallback=(env_fallback, ["NOMAD_ADDR"])),
-    token=dict(type="str", no_log=True, fallback=(env_fallback, ["NOMAD_TOKEN"])),
-    ca_cert=dict(type="path", fallback=(env_fallback, ["NOMAD_CACERT"])),
-    client_cert=dict(type="path", fallback=(env_fallback, ["NOMAD_CLIENT_CERT"])),
-    client_key=dict(type="path", no_log=False, fallback=(env_fallback, ["NOMAD_CLIENT_KEY"])),
-    validate_certs=dict(type="bool", default=True),
-    region=dict(type="str", fallback=(env_fallback, ["NOMAD_REGION"])),
-    namespace=dict(type="str", fallback=(env_fallback, ["NOMAD_NAMESPACE"])),
-    timeout=dict(type="int", default=30),
-    retries=dict(type="int", default=3),
-)
+
+def _connection_spec():
+    spec = dict(
+        url=dict(type="str", aliases=["address"]),
+        token=dict(type="str", no_log=True),
+        ca_cert=dict(type="path"),
+        client_cert=dict(type="path"),
+        client_key=dict(type="path", no_log=False),
+        validate_certs=dict(type="bool", default=True),
+        region=dict(type="str"),
+        namespace=dict(type="str"),
+        timeout=dict(type="int", default=30),
+        retries=dict(type="int", default=3),
+    )
+    for key, var in ENV_VARS.items():  # the one NOMAD_* mapping, in _nomad_api
+        spec[key]["fallback"] = (env_fallback, [var])
+    return spec
+
+
+NOMAD_CONNECTION_SPEC = _connection_spec()
 
 
 class NomadModule(AnsibleModule):
@@ -51,6 +60,7 @@ class NomadModule(AnsibleModule):
     def fail_api(self, exc, **result):
         """Turn a NomadAPIError into fail_json with what the user needs (never the token)."""
         extra = dict(result)
+        extra.update(getattr(exc, "details", None) or {})
         if getattr(exc, "status", None) is not None:
             extra["status"] = exc.status
         self.fail_json(msg=str(exc), **extra)
@@ -59,6 +69,23 @@ class NomadModule(AnsibleModule):
         """With --diff, record before/after in result; an absent object shows as {}."""
         if self._diff:
             result["diff"] = {"before": before or {}, "after": after or {}}
+
+    def ensure(self, result, before, after, write=None, delete=None):
+        """The GET -> compare -> write step every object module shares.
+
+        ``before``/``after`` are the comparable forms of the object (None = absent), read and
+        computed by the caller. Sets ``result["changed"]`` (and the diff with --diff); outside
+        check mode calls ``delete()`` when the object must go, ``write()`` when it must be created
+        or changed, and returns what they return (None when nothing was written).
+        """
+        changed = before != after
+        result["changed"] = changed
+        self.add_diff(result, before, after)
+        if not changed or self.check_mode:
+            return None
+        if after is None:
+            return delete()
+        return write()
 
 
 def prune_none(data):

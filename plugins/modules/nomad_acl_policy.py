@@ -107,15 +107,13 @@ def main():
                   "Rules": current.get("Rules") or ""} if current else None
         after = {"Name": p["name"], "Description": p["description"], "Rules": p["rules"]} \
             if p["state"] == "present" else None
-        changed = before != after
-        result = dict(changed=changed, policy=current or {})
-        if changed and not module.check_mode:
-            if after is None:
-                client.delete(path, namespaced=False)
-            else:
-                client.put(path, body=after, idempotent=True, namespaced=False)
-                result["policy"] = client.get(path, namespaced=False).data
-        module.add_diff(result, before, after)
+        result = dict(policy=current or {})
+
+        def write():
+            client.put(path, body=after, idempotent=True, namespaced=False)  # full upsert: safe to retry
+            result["policy"] = client.get(path, namespaced=False).data
+
+        module.ensure(result, before, after, write=write, delete=lambda: client.delete(path, namespaced=False))
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

@@ -72,7 +72,7 @@ autopilot:
            ServerStabilizationTime: 10s, CreateIndex: 5, ModifyIndex: 5}
 """
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError, NomadStateError
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
     NomadModule,
     duration_to_ns,
@@ -126,18 +126,21 @@ def main():
         for opt, key in OPTIONS.items():
             if p[opt] is not None:
                 after[key] = duration_to_ns(p[opt]) if key in DURATIONS else p[opt]
-        changed = before != after
-        result = dict(changed=changed, autopilot=current)
-        if changed and not module.check_mode:
+        result = dict(autopilot=current)
+
+        def write():
             body = dict((k, v) for k, v in current.items() if k not in ("CreateIndex", "ModifyIndex"))
             for opt, key in OPTIONS.items():
                 if p[opt] is not None:
                     body[key] = p[opt]
+            # check-and-set: retried after a 5xx, a retry after a write that did apply answers false
             ok = client.put(PATH, body=body, query={"cas": current.get("ModifyIndex", 0)}, namespaced=False).data
             if ok is not True:
-                module.fail_json(msg="Nomad API PUT %s: check-and-set failed, the configuration changed meanwhile" % PATH)
+                raise NomadStateError("check-and-set failed, the configuration changed meanwhile",
+                                      method="PUT", path=PATH)
             result["autopilot"] = client.get(PATH, namespaced=False).data
-        module.add_diff(result, before, after)
+
+        module.ensure(result, before, after, write=write)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

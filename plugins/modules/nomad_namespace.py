@@ -121,19 +121,17 @@ def main():
                 after["Description"] = p["description"]
             if p["meta"] is not None:
                 after["Meta"] = dict((str(k), str(v)) for k, v in p["meta"].items())
-        changed = before != after
-        result = dict(changed=changed, namespace_info=current or {})
-        if changed and not module.check_mode:
-            if after is None:
-                client.delete(path, namespaced=False)
-            else:
-                body = dict(current or {})
-                body.update(after)
-                for key in ("CreateIndex", "ModifyIndex"):
-                    body.pop(key, None)
-                client.put(path, body=body, idempotent=True, namespaced=False)
-                result["namespace_info"] = client.get(path, namespaced=False).data
-        module.add_diff(result, before, after)
+        result = dict(namespace_info=current or {})
+
+        def write():
+            body = dict(current or {})
+            body.update(after)
+            for key in ("CreateIndex", "ModifyIndex"):
+                body.pop(key, None)
+            client.put(path, body=body, idempotent=True, namespaced=False)  # full upsert: safe to retry
+            result["namespace_info"] = client.get(path, namespaced=False).data
+
+        module.ensure(result, before, after, write=write, delete=lambda: client.delete(path, namespaced=False))
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

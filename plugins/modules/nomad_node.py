@@ -98,9 +98,12 @@ node_info:
 """
 
 import re
-import time
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+    NomadAPIError,
+    NomadStateError,
+    poll,
+)
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
     NomadModule,
     duration_to_ns,
@@ -109,16 +112,16 @@ from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def resolve(module, client, node):
+def resolve(client, node):
     if UUID_RE.match(node):
         resp = client.get_or_none(client.path("v1", "node", node), namespaced=False)
         if resp:
             return resp.data
-    stubs = [n for n in client.get("/v1/nodes", namespaced=False).data or [] if n.get("Name") == node]
+    stubs = [n for n in client.get_all("/v1/nodes", namespaced=False) if n.get("Name") == node]
     if not stubs:
-        module.fail_json(msg="node: no Nomad node has the ID or name %r" % node)
+        raise NomadStateError("node: no Nomad node has the ID or name %r" % node)
     if len(stubs) > 1:
-        module.fail_json(msg="node: %d nodes are named %r; give the node ID" % (len(stubs), node))
+        raise NomadStateError("node: %d nodes are named %r; give the node ID" % (len(stubs), node))
     return client.get(client.path("v1", "node", stubs[0]["ID"]), namespaced=False).data
 
 
@@ -162,7 +165,7 @@ def main():
 
     client = module.client
     try:
-        node = resolve(module, client, p["node"])
+        node = resolve(client, p["node"])
         path = client.path("v1", "node", node["ID"])
         before = state_of(node)
         after = dict(before)
@@ -189,14 +192,14 @@ def main():
             for endpoint, body in calls:
                 client.post(path + "/" + endpoint, body=body, namespaced=False, idempotent=True)
             node = client.get(path, namespaced=False).data
-            if p["wait"] and p["drain"]:
-                end = time.time() + p["wait_timeout"]
-                while node.get("DrainStrategy") is not None:
-                    if time.time() > end:
-                        module.fail_json(msg="wait_timeout: node %s still draining after %ss"
-                                         % (node["Name"], p["wait_timeout"]), node_info=node)
-                    time.sleep(1)
-                    node = client.get(path, namespaced=False).data
+            if p["wait"] and p["drain"] and node.get("DrainStrategy") is not None:
+                try:
+                    node = poll(lambda: client.get(path, namespaced=False).data,
+                                lambda n: n.get("DrainStrategy") is None, p["wait_timeout"],
+                                "wait_timeout: node %s still draining" % node["Name"])
+                except NomadStateError as exc:
+                    exc.details = {"node_info": exc.details.get("last")}
+                    raise
             result["node_info"] = node
         module.add_diff(result, before, after)
     except NomadAPIError as exc:

@@ -80,14 +80,8 @@ from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import
 
 
 def list_nodes(client):
-    """All node stubs, following X-Nomad-NextToken pagination."""
-    nodes, token = [], None
-    while True:
-        resp = client.get("/v1/nodes", query={"os": True, "next_token": token}, namespaced=False)
-        nodes.extend(resp.data or [])
-        token = (resp.headers or {}).get("X-Nomad-NextToken")
-        if not token:
-            return nodes
+    """All node stubs (the client follows Nomad's pagination)."""
+    return client.get_all("/v1/nodes", query={"os": True}, namespaced=False)
 
 
 def main():
