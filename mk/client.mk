@@ -9,7 +9,6 @@ MOLECULE_STEPS += molecule-client
 .PHONY: integration-client molecule-client client-images benchmark-client
 
 integration-client:
-	@bash scripts/apt-install.sh shellcheck
 	shellcheck tests/images/build.sh tests/stand_in_nomad/*.sh benchmarks/converge_clients
 	shellcheck -s sh tests/stand_in_nomad/nomad.sh.in
 	ANSIBLE_HOST_PATTERN_MISMATCH=ignore ansible-playbook -i localhost, --syntax-check tests/unit/roles/nomad_client/windows_syntax.yml
@@ -19,7 +18,6 @@ client-images:
 	@bash tests/images/build.sh arm64 >/dev/null
 
 molecule-client: client-images
-	@bash scripts/apt-install.sh gnupg zip unzip curl
 	cd molecule/.. && bash tests/stand_in_nomad/with_mirror.sh molecule test -s nomad_client
 
 benchmark-client: client-images

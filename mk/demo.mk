@@ -14,7 +14,6 @@ DEMO_CLEAN_STEPS += demo-down
 .PHONY: integration-playbooks demo-e2e demo-up demo-run demo-summary demo-down
 
 integration-playbooks:
-	@bash scripts/apt-install.sh shellcheck
 	shellcheck tests/demo/*.sh
 	ansible-playbook -i inventories/example/hosts.yml --syntax-check $(patsubst playbooks/%.yml,edgeops.nomad.%,$(wildcard playbooks/*.yml)) >/dev/null
 	ansible-playbook -i inventories/local --syntax-check edgeops.nomad.site edgeops.nomad.deploy_jobs >/dev/null

@@ -6,7 +6,6 @@ INTEGRATION_STEPS += integration-hcl1
 .PHONY: integration-hcl1
 
 $(HCL1DUMP): tests/hcl1/hcl1dump.go
-	bash scripts/apt-install.sh golang-go golang-github-hashicorp-hcl-dev
 	mkdir -p $(dir $@)
 	cd tests/hcl1 && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(ROOT)/.cache/hcl1/gocache GOFLAGS= \
 	  go build -o $@ hcl1dump.go

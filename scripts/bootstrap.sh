@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Bootstrap the development toolchain without Ansible Galaxy.
+# Bootstrap the development toolchain from the repository's dependency lists, nothing else:
 #
-#   1. Debian packages the checks need (only the missing ones are installed).
-#   2. .venv with the pinned tools from requirements-dev.txt (skipped when the pins did not change).
-#   3. The Ansible collections this project depends on, extracted from the PyPI `ansible` wheel
-#      into .cache/collections/ansible_collections/ (the wheel is cached in .cache/wheels/).
-#      Where Galaxy is reachable, EDGEOPS_USE_GALAXY=1 installs requirements.yml instead.
+#   1. .venv with the pinned Python packages of requirements-dev.txt (skipped when the pins and the
+#      Python did not change).
+#   2. Debian packages from bindep.txt: `bindep -b` (from .venv) lists the missing ones for the
+#      profiles in EDGEOPS_BINDEP_PROFILES (default: all of them), and apt-get installs exactly those.
+#   3. The collections of requirements.yml into .cache/collections/ansible_collections/, offline from
+#      the PyPI `ansible` release that requirements-dev.txt names (wheel cached in .cache/wheels/),
+#      each checked against its requirements.yml range. EDGEOPS_USE_GALAXY=1 uses ansible-galaxy.
 #   4. This checkout made importable as ansible_collections/edgeops/nomad (a symlink).
-#   5. A get-pip shim so `ansible-test --venv` works without its download host.
 #
 # Safe to re-run: a warm second run takes a few seconds.
 set -euo pipefail
@@ -16,25 +17,35 @@ cd "$ROOT"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-ANSIBLE_WHEEL_VERSION="12.3.0"
-COLLECTIONS=(
-  kubernetes.core community.hashi_vault ansible.windows ansible.posix
-  containers.podman community.general community.crypto ansible.utils
-)
+PROFILES="${EDGEOPS_BINDEP_PROFILES:-test demo arm64 cluster}"
 CACHE="$ROOT/.cache"
 mkdir -p "$CACHE/wheels" "$CACHE/collections/ansible_collections" "$ANSIBLE_HOME"
 
 step() { printf '== bootstrap: %s\n' "$*"; }
 
-# 1. System packages: python venv support, git, gnupg/zip for artifact checks, shellcheck for sanity.
-step "system packages"
-"$ROOT/scripts/apt-install.sh" python3-venv git gnupg zip unzip rsync shellcheck curl ca-certificates
+# apt_install PKG...: the one place this repository installs Debian packages.
+apt_install() {
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "bootstrap: not root and no sudo; run: apt-get install $*" >&2; exit 1; }
+    sudo=(sudo -n)
+  fi
+  step "apt-get install $*"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # No recommends: bindep.txt lists every package the checks rely on, so a machine that has extra
+  # recommended packages installed behaves like one that has not (scripts/check-commands.py).
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
-# 2. Virtual environment with pinned tools.
-want="$(sha256sum requirements-dev.txt | cut -c1-16)-$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+# 1. Virtual environment with the pinned Python packages.
+want="$(sha256sum requirements-dev.txt | cut -c1-16)-$(python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.edgeops-stamp 2>/dev/null)" != "$want" ]; then
   step "creating .venv ($want)"
-  python3 -m venv .venv
+  if ! python3 -m venv .venv; then
+    # The only package needed before bindep can run (Debian's python3 has venv in a separate package).
+    apt_install python3-venv
+    python3 -m venv .venv
+  fi
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements-dev.txt
   echo "$want" > .venv/.edgeops-stamp
@@ -42,38 +53,76 @@ else
   step ".venv up to date"
 fi
 
+# 2. System packages.
+read -r -a profiles <<< "$PROFILES"
+if missing="$(.venv/bin/bindep -b "${profiles[@]}")"; then
+  step "system packages up to date (bindep.txt: ${profiles[*]})"
+else
+  [ -n "$missing" ] || { echo "bootstrap: bindep failed" >&2; exit 1; }
+  mapfile -t pkgs <<< "$missing"
+  apt_install "${pkgs[@]}"
+  .venv/bin/bindep -b "${profiles[@]}" >/dev/null || { echo "bootstrap: still missing after apt-get: $(.venv/bin/bindep -b "${profiles[@]}" | tr '\n' ' ')" >&2; exit 1; }
+fi
+
 # 3. Collections.
 col_root="$CACHE/collections/ansible_collections"
 col_stamp="$col_root/.edgeops-stamp"
-col_want="ansible-${ANSIBLE_WHEEL_VERSION}:${COLLECTIONS[*]}"
+wheel_version="$(sed -nE 's/^ansible==([^ ;]+) *; *extra *== *"collections".*/\1/p' requirements-dev.txt)"
+[ -n "$wheel_version" ] || { echo 'bootstrap: requirements-dev.txt has no ansible==X line with extra == "collections"' >&2; exit 1; }
+col_want="ansible-${wheel_version}-$(sha256sum requirements.yml | cut -c1-16)-galaxy${EDGEOPS_USE_GALAXY:-0}"
 if [ "$(cat "$col_stamp" 2>/dev/null)" != "$col_want" ]; then
+  wheel=""
   if [ "${EDGEOPS_USE_GALAXY:-0}" = "1" ]; then
     step "collections from Galaxy (requirements.yml)"
     ansible-galaxy collection install -r requirements.yml -p "$CACHE/collections" --force
   else
-    wheel="$(find "$CACHE/wheels" -name "ansible-${ANSIBLE_WHEEL_VERSION}-*.whl" | head -n1)"
+    wheel="$(find "$CACHE/wheels" -name "ansible-${wheel_version}-*.whl" | head -n1)"
     if [ -z "$wheel" ]; then
-      step "downloading the ansible ${ANSIBLE_WHEEL_VERSION} wheel from PyPI (collections only)"
-      .venv/bin/python -m pip download -q --no-deps "ansible==${ANSIBLE_WHEEL_VERSION}" -d "$CACHE/wheels"
-      wheel="$(find "$CACHE/wheels" -name "ansible-${ANSIBLE_WHEEL_VERSION}-*.whl" | head -n1)"
+      step "downloading the ansible ${wheel_version} wheel from PyPI (collections only)"
+      .venv/bin/python -m pip download -q --no-deps "ansible==${wheel_version}" -d "$CACHE/wheels"
+      wheel="$(find "$CACHE/wheels" -name "ansible-${wheel_version}-*.whl" | head -n1)"
     fi
-    step "extracting ${COLLECTIONS[*]}"
-    .venv/bin/python - "$wheel" "$CACHE/collections" "${COLLECTIONS[@]}" <<'PY'
-import shutil, sys, zipfile
-from pathlib import Path
-wheel, dest, names = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
-prefixes = ["ansible_collections/%s/%s/" % tuple(n.split(".")) for n in names]
-for n in names:
-    ns, name = n.split(".")
-    shutil.rmtree(dest / "ansible_collections" / ns / name, ignore_errors=True)
-with zipfile.ZipFile(wheel) as zf:
-    members = [m for m in zf.namelist() if any(m.startswith(p) for p in prefixes)]
-    zf.extractall(dest, members)
-missing = [n for n, p in zip(names, prefixes) if not (dest / p / "MANIFEST.json").exists()]
-if missing:
-    sys.exit("collections missing from the wheel: %s" % ", ".join(missing))
-PY
   fi
+  step "collections of requirements.yml${wheel:+ from $(basename "$wheel")}"
+  .venv/bin/python - "$CACHE/collections" requirements.yml "$wheel" <<'PY'
+import json, shutil, sys, zipfile
+from pathlib import Path
+
+import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+dest, req_file, wheel = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+wanted = {c["name"]: c.get("version", "*") for c in yaml.safe_load(open(req_file, encoding="utf-8"))["collections"]}
+root = dest / "ansible_collections"
+if wheel:
+    prefixes = {n: "ansible_collections/%s/%s/" % tuple(n.split(".")) for n in wanted}
+    # Only what requirements.yml lists: drop collections that earlier lists had.
+    for ns in [p for p in root.iterdir() if p.is_dir() and p.name != "edgeops"]:
+        for col in [p for p in ns.iterdir() if p.is_dir() or p.is_symlink()]:
+            if "%s.%s" % (ns.name, col.name) not in wanted:
+                shutil.rmtree(col)
+        if not any(ns.iterdir()):
+            ns.rmdir()
+    for n in wanted:
+        shutil.rmtree(root.joinpath(*n.split(".")), ignore_errors=True)
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(dest, [m for m in zf.namelist() if any(m.startswith(p) for p in prefixes.values())])
+errors = []
+for name, rng in wanted.items():
+    manifest = root.joinpath(*name.split("."), "MANIFEST.json")
+    if not manifest.exists():
+        errors.append("%s: not installed%s" % (name, " (not in %s)" % Path(wheel).name if wheel else ""))
+        continue
+    version = json.loads(manifest.read_text(encoding="utf-8"))["collection_info"]["version"]
+    spec = SpecifierSet(",".join(s.strip() for s in rng.split(","))) if rng != "*" else SpecifierSet()
+    if Version(version) not in spec:
+        errors.append("%s: %s is outside requirements.yml's range %s" % (name, version, rng))
+    else:
+        print("   %s %s (%s)" % (name, version, rng))
+if errors:
+    sys.exit("bootstrap: " + "; ".join(errors))
+PY
   echo "$col_want" > "$col_stamp"
 else
   step "collections up to date"
@@ -84,34 +133,5 @@ mkdir -p "$col_root/edgeops"
 if [ "$(readlink "$col_root/edgeops/nomad" 2>/dev/null)" != "$ROOT" ]; then
   rm -rf "$col_root/edgeops/nomad"
   ln -s "$ROOT" "$col_root/edgeops/nomad"
-fi
-
-# 5. ansible-test --venv downloads get-pip from a host that is not reachable here; a shim that
-#    uses ensurepip does the same job (it lives in ansible-test's cache, outside the repo).
-shim="$HOME/.ansible/test/cache/get_pip_24_2.py"
-if ! grep -q "PIP_CONFIG_FILE" "$shim" 2>/dev/null; then
-  step "ansible-test get-pip shim"
-  mkdir -p "$(dirname "$shim")"
-  cat > "$shim" <<'PY'
-"""Stand-in for get-pip.py (its download host is unreachable here): ensurepip, then pip itself.
-
-ansible-test runs this with a stripped environment, so the venv gets a pip.conf that trusts the
-system CA bundle (needed where HTTPS goes through an inspecting proxy)."""
-import ensurepip
-import os
-import subprocess
-import sys
-
-BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-if os.path.exists(BUNDLE):
-    with open(os.path.join(sys.prefix, "pip.conf"), "w", encoding="utf-8") as conf:
-        conf.write("[global]\ncert = %s\n" % BUNDLE)
-ensurepip.bootstrap()
-# ensurepip sets PIP_CONFIG_FILE=/dev/null in this process: give pip its configuration back.
-env = {k: v for k, v in os.environ.items() if k != "PIP_CONFIG_FILE"}
-args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-if args:
-    subprocess.check_call([sys.executable, "-m", "pip", "install"] + args, env=env)
-PY
 fi
 step "done"

@@ -7,8 +7,6 @@
 set -euo pipefail
 arch="${1:-amd64}"
 case "$arch" in amd64|arm64) ;; *) echo "usage: $0 [amd64|arm64]" >&2; exit 2 ;; esac
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 image="localhost/edgeops-bookworm-systemd:${arch}"
 log() { printf 'images: %s\n' "$*" >&2; }
 
@@ -24,9 +22,12 @@ hooks=(
 )
 recipe="$(printf '%s\n' "$include" "${hooks[@]}" | sha256sum | cut -c1-16)"
 
-pkgs=(podman runc netavark aardvark-dns iptables fuse-overlayfs slirp4netns uidmap mmdebstrap)
-[ "$arch" = arm64 ] && pkgs+=(qemu-user-static binfmt-support)
-"$root/scripts/apt-install.sh" "${pkgs[@]}" >&2
+# The tools come from bindep.txt (profiles demo, arm64), installed by `make bootstrap`.
+need=(podman mmdebstrap arch-test)
+[ "$arch" = arm64 ] && [ "$(uname -m)" != aarch64 ] && need+=(qemu-aarch64-static update-binfmts)
+for c in "${need[@]}"; do
+  command -v "$c" >/dev/null || { log "$c not found: run \`make bootstrap\` (bindep.txt)"; exit 1; }
+done
 
 # podman on this kind of host (cgroup v1 hybrid, capped ulimits) needs runc and explicit ulimits.
 conf=/etc/containers/containers.conf

@@ -6,7 +6,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 state="$root/.cache/nomad-client"
-"$root/scripts/apt-install.sh" gnupg zip unzip >&2
 mkdir -p "$state"
 rm -rf "$state"/controller-cache*   # fresh controller cache: every run verifies from scratch
 "$here/build_mirror.sh" "$state/mirror" >/dev/null
