@@ -12,7 +12,6 @@ MOLECULE_STEPS += molecule-server
 .PHONY: integration-server molecule-server kube-apiserver
 
 integration-server:
-	@bash scripts/apt-install.sh shellcheck
 	shellcheck tests/kube/apiserver.sh
 	python -m tests.k8s_validate.run
 

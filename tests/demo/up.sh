@@ -13,7 +13,6 @@ mkdir -p "$DEMO_STATE"
 log() { printf 'demo: %s\n' "$*" >&2; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-scripts/apt-install.sh podman runc gnupg zip unzip curl openssl >&2
 
 log "Kubernetes API server (real, 1.20, local)"
 bash tests/kube/apiserver.sh start
