@@ -12,11 +12,13 @@ Test-only control endpoints live under /_double/ (never a Nomad path).
 
 import base64
 import copy
+import fcntl
 import fnmatch
 import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import ssl
 import tarfile
@@ -31,14 +33,22 @@ try:
 except ImportError:  # pragma: no cover - the dev venv has python-hcl2
     hcl2 = None
 
+from . import rules
+from .rules import DEPRECATED_GROUP_KEYS, RuleError, multierror
+
+RECORD_ENV = "NOMAD_API_DOUBLE_RECORD"  # path of a JSONL file: every request body is appended to it
+WINDOWS_OS_NAME = "Microsoft Windows Server 2022 Datacenter"  # client/fingerprint/host.go: os.name = Platform
+DAY_NS = 24 * 3600 * 10 ** 9  # nomad/structs/node_pool.go DefaultNodePoolNodeIdentityTTL
+
 POOL_RE = re.compile(r"^[a-zA-Z0-9-_]{1,128}$")
 NAMESPACE_RE = re.compile(r"^[a-zA-Z0-9-]{1,128}$")
 POLICY_RE = re.compile(r"^[a-zA-Z0-9-]{1,128}$")
-VAR_PATH_RE = re.compile(r"^[a-zA-Z0-9-_~/]{1,128}$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-DEPRECATED_GROUP_KEYS = ("MaxClientDisconnect", "StopAfterClientDisconnect", "PreventRescheduleOnLost")
 
 _DUR_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 10 ** 6, "s": 10 ** 9, "m": 60 * 10 ** 9, "h": 3600 * 10 ** 9}
+
+
+JSON_NULL = object()  # a handler's answer that is the JSON literal null (Go encodes a nil pointer so)
 
 
 class HTTPFailure(Exception):
@@ -85,17 +95,12 @@ def format_duration(ns):
     return "%ss" % sec_text
 
 
-def field(obj, name, default=None):
-    """Go encoding/json matches field names case-insensitively."""
-    if not isinstance(obj, dict):
-        return default
-    if name in obj:
-        return obj[name]
-    lowered = name.lower()
-    for key, value in obj.items():
-        if key.lower() == lowered:
-            return value
-    return default
+field = rules.field  # Go encoding/json matches field names case-insensitively
+
+
+def rules_duration(value):
+    """A Go duration string -> nanoseconds (time.ParseDuration's error text on failure)."""
+    return parse_duration(value)
 
 
 def pascal(key):
@@ -124,6 +129,13 @@ class DoubleState:
         self.nodes = {}
         self.jobs = {}  # (namespace, id) -> job
         self.deployments = {}  # (namespace, id) -> latest deployment
+        self.evals = {}  # eval ID -> evaluation (the scheduler's work item)
+        self.roles = {}  # ID -> ACL role
+        self.auth_methods = {}  # name -> ACL auth method
+        self.binding_rules = {}  # ID -> ACL binding rule
+        self.agent_server = True  # the double answers as a server agent (client off), like the pods
+        self.agent_client = False
+        self.has_leader = True
         self.variables = {}  # (namespace, path) -> variable
         self.autopilot = {"CleanupDeadServers": True, "LastContactThreshold": "200ms", "MaxTrailingLogs": 250,
                           "MinQuorum": 0, "ServerStabilizationTime": "10s", "EnableRedundancyZones": False,
@@ -133,12 +145,13 @@ class DoubleState:
         self.servers = [("nomad-server-%d" % i, "10.0.0.%d:4647" % (i + 1)) for i in range(3)]
         self.drain_polls = 2  # reads of a draining node before its drain completes
         self.deployment_polls = 1
+        self.eval_polls = 1  # reads (of the eval or of the job's deployment) before an eval completes
         self.faults = []
         self.requests = []
         self.issued_secrets = set()  # every SecretID ever handed out, for leak checks
         for name, desc in (("all", "Node pool with all nodes in the cluster."),
                            ("default", "Default node pool.")):
-            self.node_pools[name] = {"Name": name, "Description": desc, "Meta": None, "NodeIdentityTTL": "24h0m0s",
+            self.node_pools[name] = {"Name": name, "Description": desc, "Meta": None, "NodeIdentityTTL": DAY_NS,
                                      "SchedulerConfiguration": None, "CreateIndex": 1, "ModifyIndex": 1}
         self.namespaces["default"] = self._namespace("default", "Default shared namespace", None, 1)
         self.add_nodes(nodes)
@@ -169,7 +182,8 @@ class DoubleState:
                 "NodePool": pool, "NodeClass": "gpu" if pool == "gpu" else "", "HTTPAddr": address + ":4646",
                 "TLSEnabled": False, "Status": "down" if i % 7 == 6 else "ready", "StatusDescription": "",
                 "SchedulingEligibility": "eligible", "Drain": False, "DrainStrategy": None, "LastDrain": None,
-                "Attributes": {"os.name": "windows" if windows else "ubuntu", "kernel.name": "windows" if windows else "linux",
+                "Attributes": {"os.name": WINDOWS_OS_NAME if windows else "ubuntu",
+                               "kernel.name": "windows" if windows else "linux",
                                "cpu.arch": arch, "nomad.version": "2.0.5", "unique.network.ip-address": address},
                 "Meta": {"rack": "r%d" % (i % 3)},
                 "Drivers": {"exec": {"Attributes": None, "Detected": True, "Healthy": True, "HealthDescription": "Healthy",
@@ -178,20 +192,21 @@ class DoubleState:
                 "_drain_reads": 0,
             }
             if pool not in self.node_pools:  # a missing pool is created when a node registers in it
-                self.node_pools[pool] = {"Name": pool, "Description": "", "Meta": None, "NodeIdentityTTL": "24h0m0s",
+                self.node_pools[pool] = {"Name": pool, "Description": "", "Meta": None, "NodeIdentityTTL": DAY_NS,
                                          "SchedulerConfiguration": None, "CreateIndex": 10, "ModifyIndex": 10}
 
     def snapshot_tables(self):
         keep = ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "variables",
-                "autopilot")
+                "autopilot", "roles", "auth_methods", "binding_rules")
         tables = dict((k, getattr(self, k)) for k in keep)
         tables["jobs"] = [[k[0], k[1], v] for k, v in self.jobs.items()]
         tables["variables"] = [[k[0], k[1], v] for k, v in self.variables.items()]
         return tables
 
     def restore_tables(self, tables):
-        for key in ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "autopilot"):
-            setattr(self, key, tables[key])
+        for key in ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "autopilot",
+                    "roles", "auth_methods", "binding_rules"):
+            setattr(self, key, tables.get(key, {}))
         self.jobs = dict(((ns, jid), job) for ns, jid, job in tables["jobs"])
         self.variables = dict(((ns, p), var) for ns, p, var in tables["variables"])
 
@@ -233,11 +248,9 @@ def bexpr_subset(expression):
     return lambda obj: all((str(lookup(obj, f)) == v) == (op == "==") for f, op, v in clauses)
 
 
-_NS_READ = {"list-jobs", "parse-job", "read-job", "csi-list-volume", "csi-read-volume", "read-job-scaling",
-            "list-scaling-policies", "read-scaling-policy", "host-volume-read"}
-_NS_WRITE = _NS_READ | {"submit-job", "dispatch-job", "read-logs", "read-fs", "alloc-exec", "alloc-lifecycle",
-                        "csi-mount-volume", "csi-write-volume", "submit-recommendation", "scale-job", "plan-job",
-                        "register-job", "deregister-job", "purge-job", "revert-job", "host-volume-register"}
+# acl/policy.go expandNamespacePolicy / expandNodePoolPolicy
+_NS_POLICY = {"read": set(rules.NAMESPACE_READ), "write": set(rules.NAMESPACE_WRITE),
+              "scale": set(rules.NAMESPACE_SCALE), "deny": {"deny"}}
 _POOL = {"read": {"read"}, "write": {"read", "write", "delete"}, "deny": {"deny"}}
 
 
@@ -245,9 +258,9 @@ def _unquote(value):
     return value[1:-1] if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
-def policy_grants(rules):
+def policy_grants(text):
     """ACL policy rules -> {"namespace": [(glob, caps)], "node_pool": [...], "node": [(None, level)], ...}."""
-    parsed = hcl2.loads(rules) if rules and rules.strip() else {}
+    parsed = rules.parse_policy(text) if text and text.strip() else {}
     out = {}
     for kind in ("node", "operator", "agent"):
         for block in parsed.get(kind) or []:
@@ -259,7 +272,7 @@ def policy_grants(rules):
                     continue
                 level = _unquote(body.get("policy"))
                 if kind == "namespace":
-                    caps = set(_NS_WRITE if level == "write" else _NS_READ if level == "read" else ())
+                    caps = set(_NS_POLICY.get(level, ()))
                 else:
                     caps = set(_POOL.get(level, ()))
                 if level == "deny":
@@ -300,6 +313,7 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.requests.append({"method": self.command, "path": self.route_path, "query": dict(self.query),
                                         "has_token": bool(self.token)})
+        self._record()
         try:
             fault = self._fault()
             if fault:
@@ -308,11 +322,30 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 result = handler(self, *groups)
             self._answer(*result)
+        except RuleError as exc:
+            self._send(exc.status, exc.text.encode(), "text/plain; charset=utf-8", {})
         except HTTPFailure as exc:
             if exc.body is not None:
                 self._answer(exc.status, exc.body, {"X-Nomad-Index": str(self.state.index)})
             else:
                 self._send(exc.status, exc.text.encode(), "text/plain; charset=utf-8", {})
+
+    def _record(self):
+        """With NOMAD_API_DOUBLE_RECORD (or --record) set: append {method, path, query, body} as one JSON
+        line, for the contract test (tests/contract) that decodes each body into Nomad's api types."""
+        path = self.server.record_path
+        if not path or self.route_path.startswith("/_double/"):
+            return
+        try:
+            body = json.loads(self.body.decode()) if self.body else None
+        except ValueError:
+            body = {"_raw_bytes": len(self.body)}  # snapshot archives and other non-JSON bodies
+        line = json.dumps({"method": self.command, "path": self.route_path, "query": self.query, "body": body},
+                          sort_keys=True) + "\n"
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.write(line)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _fault(self):
         with self.state.lock:
@@ -336,7 +369,7 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(data, bytes):
             self._send(status, data, headers.pop("Content-Type", "application/octet-stream"), headers)
             return
-        payload = b"" if data is None else json.dumps(data).encode()
+        payload = b"null" if data is JSON_NULL else b"" if data is None else json.dumps(data).encode()
         self._send(status, payload, "application/json", headers)
 
     def _send(self, status, payload, ctype, headers):
@@ -404,7 +437,11 @@ class Handler(BaseHTTPRequestHandler):
         if token is None or token["Type"] == "management":
             return True
         grants = {}
-        for pname in token.get("Policies") or []:
+        names = list(token.get("Policies") or [])
+        for link in token.get("Roles") or []:  # a role grants its policies (nomad/acl.go ResolveACLForToken)
+            role = self.state.roles.get(link.get("ID"))
+            names.extend(p["Name"] for p in (role or {}).get("Policies") or [])
+        for pname in names:
             policy = self.state.policies.get(pname)
             if policy:
                 for key, value in policy_grants(policy["Rules"]).items():
@@ -420,7 +457,9 @@ class Handler(BaseHTTPRequestHandler):
         caps = max(matches, key=lambda m: m[:2])[2]
         if "deny" in caps:
             return False
-        return bool(caps) if cap is None else cap in caps
+        if cap is None:
+            return bool(caps)
+        return any(c in caps for c in (cap if isinstance(cap, tuple) else (cap,)))  # AllowNsOpAnyOf
 
     # -- status / agent ------------------------------------------------------------
     def status_leader(self):
@@ -432,7 +471,28 @@ class Handler(BaseHTTPRequestHandler):
         return 200, [addr for dummy, addr in self.state.servers], {}
 
     def agent_health(self):
-        return 200, {"client": {"ok": True, "message": "ok"}, "server": {"ok": True, "message": "ok"}}, {}
+        """command/agent/agent_endpoint.go HealthRequest: ?type= (repeatable) restricts the check and
+        reports a role the agent does not run as failed; any failed role -> 500 with the JSON as text."""
+        st = self.state
+        types = [v for k, values in parse_qs(urlsplit(self.path).query, keep_blank_values=True).items()
+                 if k == "type" for v in values]
+        health = {}
+        want_client = want_server = not types
+        for kind in types:
+            if kind == "client":
+                want_client = True
+                health["client"] = {"ok": False, "message": "client not enabled"}
+            elif kind == "server":
+                want_server = True
+                health["server"] = {"ok": False, "message": "server not enabled"}
+        if want_client and st.agent_client:
+            health["client"] = {"ok": True, "message": "ok"}
+        if want_server and st.agent_server:
+            health["server"] = {"ok": st.has_leader, "message": "ok" if st.has_leader else "no leader"}
+        health = dict((k, health[k]) for k in ("client", "server") if k in health)  # Go struct order
+        if all(part["ok"] for part in health.values()):
+            return 200, health, {}
+        raise HTTPFailure(500, json.dumps(health, separators=(",", ":")))
 
     def agent_self(self):
         self.auth(("agent", "read"))
@@ -463,29 +523,43 @@ class Handler(BaseHTTPRequestHandler):
         st.acl_reset_index = 0
         return 200, self._token_out(token), self.write_headers(idx)
 
-    def _new_token(self, spec, idx, secret=None):
-        accessor = str(uuid.uuid4())
+    def _new_token(self, spec, idx, secret=None, accessor=None):
+        accessor = accessor or str(uuid.uuid4())
+        ttl = spec.get("ExpirationTTL", 0) or 0
         token = {"AccessorID": accessor, "SecretID": secret or str(uuid.uuid4()), "Name": spec.get("Name", ""),
                  "Type": spec.get("Type", "client"), "Policies": spec.get("Policies"), "Roles": spec.get("Roles"),
                  "Global": bool(spec.get("Global")), "CreateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                 "ExpirationTime": None, "ExpirationTTL": spec.get("ExpirationTTL", 0) or 0, "Hash": "",
+                 "ExpirationTime": None, "ExpirationTTL": ttl, "Hash": "",
                  "CreateIndex": idx, "ModifyIndex": idx, "_expires": 0}
-        if token["ExpirationTTL"]:
-            token["_expires"] = time.time() + token["ExpirationTTL"] / 1e9
+        if ttl:
+            token["_expires"] = time.time() + ttl / 1e9
             token["ExpirationTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(token["_expires"]))
-        token["Hash"] = base64.b64encode(hashlib.sha256(json.dumps(
-            [token["Name"], token["Type"], token["Policies"], token["Global"]]).encode()).digest()).decode()
+        self._hash_token(token)
         self.state.tokens[accessor] = token
         self.state.issued_secrets.add(token["SecretID"])
         return token
 
     @staticmethod
+    def _hash_token(token):
+        token["Hash"] = base64.b64encode(hashlib.sha256(json.dumps(
+            [token["Name"], token["Type"], token["Policies"], token["Global"], token["Roles"]]).encode()).digest()).decode()
+
+    @staticmethod
     def _token_out(token, stub=False):
+        """structs.ACLToken.MarshalJSON: ExpirationTTL is a Go duration string, "" when unset
+        (nomad/structs/acl.go); the list stub has neither SecretID nor ExpirationTTL."""
         out = {k: copy.deepcopy(v) for k, v in token.items() if not k.startswith("_")}
+        out["ExpirationTTL"] = rules.go_duration(token["ExpirationTTL"]) if token["ExpirationTTL"] else ""
         if stub:
             out.pop("SecretID", None)
             out.pop("ExpirationTTL", None)
         return out
+
+    def _acl_write(self):
+        """nomad/acl_endpoint.go: ACL writes need ACLs on (aclDisabled = 400) and a management token."""
+        if not self.state.acl_enabled:
+            raise HTTPFailure(400, "ACL support disabled")
+        self.auth("management")
 
     def acl_policies(self):
         token = self.auth("any")
@@ -506,33 +580,27 @@ class Handler(BaseHTTPRequestHandler):
             if policy is None:
                 raise HTTPFailure(404, "ACL policy not found")
             return 200, copy.deepcopy(policy), self.read_headers(policy["ModifyIndex"])
-        self.auth("management")
         if self.command == "DELETE":
+            self._acl_write()
+            if name not in self.state.policies:  # nomad/state/state_store.go DeleteACLPolicies (memdb)
+                raise HTTPFailure(500, "deleting acl policy failed: not found")
             self.state.policies.pop(name, None)
             return 200, None, self.write_headers(self.state.next_index())
         body = self.json_body()
         pname = field(body, "Name") or ""
-        if pname != name:
+        if pname != name:  # command/agent/acl_endpoint.go aclPolicyUpdate
             raise HTTPFailure(400, "ACL policy name does not match request path")
-        if not POLICY_RE.match(pname):
-            raise HTTPFailure(400, "policy 0 invalid: invalid name '%s'" % pname)
+        self._acl_write()
         description = field(body, "Description") or ""
-        if len(description) > 256:
-            raise HTTPFailure(400, "policy 0 invalid: description longer than 256")
-        rules = field(body, "Rules") or ""
-        try:
-            parsed = hcl2.loads(rules) if rules.strip() else {}
-        except Exception as exc:  # noqa: BLE001 - any parser error is a 400
-            raise HTTPFailure(400, "failed to parse rules: %s" % str(exc).splitlines()[0])
-        known = {"namespace", "node_pool", "node", "agent", "operator", "quota", "plugin", "host_volume"}
-        unknown = set(parsed) - known
-        if unknown:
-            raise HTTPFailure(400, "failed to parse rules: Unsupported block type %s" % sorted(unknown)[0])
+        text = field(body, "Rules") or ""
+        errors = rules.policy_errors(pname, description, text, field(body, "JobACL"))
+        if errors:  # nomad/acl_endpoint.go UpsertPolicies
+            raise RuleError(400, "policy 0 invalid: %s" % multierror(errors))
         idx = self.state.next_index()
         old = self.state.policies.get(name)
-        self.state.policies[name] = {"Name": name, "Description": description, "Rules": rules,
+        self.state.policies[name] = {"Name": name, "Description": description, "Rules": text,
                                      "JobACL": field(body, "JobACL"),
-                                     "Hash": base64.b64encode(hashlib.sha256(rules.encode()).digest()).decode(),
+                                     "Hash": base64.b64encode(hashlib.sha256(text.encode()).digest()).decode(),
                                      "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx}
         return 200, None, self.write_headers(idx)
 
@@ -560,41 +628,262 @@ class Handler(BaseHTTPRequestHandler):
             if token is None:
                 raise HTTPFailure(404, "ACL token not found")
             return 200, self._token_out(token), self.read_headers(token["ModifyIndex"])
-        self.auth("management")
         if self.command == "DELETE":
+            self._acl_write()
+            if accessor not in st.tokens:  # nomad/acl_endpoint.go DeleteTokens
+                raise HTTPFailure(400, "Cannot delete nonexistent tokens: %s" % accessor)
             st.tokens.pop(accessor, None)
             return 200, None, self.write_headers(st.next_index())
         body = self.json_body()
-        if accessor and (field(body, "AccessorID") or "") != accessor:
+        # command/agent/acl_endpoint.go aclTokenUpdate (decode, then the path check), then ACL.UpsertTokens
+        ttl = field(body, "ExpirationTTL")
+        try:  # structs.ACLToken.UnmarshalJSON: a Go duration string or a number of nanoseconds
+            ttl = (rules_duration(ttl) if isinstance(ttl, str) and ttl else int(ttl or 0))
+        except ValueError as exc:
+            raise HTTPFailure(400, str(exc))
+        body_accessor = field(body, "AccessorID") or ""
+        if accessor and body_accessor != accessor:
             raise HTTPFailure(400, "ACL token accessor does not match request path")
-        spec = {"Name": field(body, "Name") or "", "Type": field(body, "Type") or "client",
-                "Policies": field(body, "Policies"), "Roles": field(body, "Roles"), "Global": field(body, "Global"),
-                "ExpirationTTL": field(body, "ExpirationTTL") or 0}
-        if isinstance(spec["ExpirationTTL"], str):
-            try:
-                spec["ExpirationTTL"] = parse_duration(spec["ExpirationTTL"])
-            except ValueError as exc:
-                raise HTTPFailure(400, str(exc))
-        if len(spec["Name"]) > 256:
-            raise HTTPFailure(500, "token name too long")
-        if spec["Type"] not in ("client", "management"):
-            raise HTTPFailure(500, "token type must be client or management")
-        if spec["Type"] == "client" and not (spec["Policies"] or spec["Roles"]):
-            raise HTTPFailure(500, "client token missing policies or roles")
-        if spec["Type"] == "management" and (spec["Policies"] or spec["Roles"]):
-            raise HTTPFailure(500, "management token cannot be associated with policies or roles")
-        for pol in spec["Policies"] or []:
-            if pol not in st.policies:
-                raise HTTPFailure(500, "cannot find policy %s" % pol)
+        self._acl_write()
+        spec = {"Name": field(body, "Name") or "", "Type": field(body, "Type") or "", "Policies": field(body, "Policies"),
+                "Roles": field(body, "Roles"), "Global": bool(field(body, "Global")), "ExpirationTTL": ttl,
+                "ExpirationTime": field(body, "ExpirationTime")}
+        existing = None
+        if body_accessor:
+            existing = st.tokens.get(body_accessor)
+            secret = field(body, "SecretID") or ""
+            if existing is None and (not UUID_RE.match(body_accessor) or not UUID_RE.match(secret)
+                                     or spec["Type"] == "management"):
+                raise HTTPFailure(400, "cannot find token %s" % body_accessor)
+        errors = rules.token_errors(spec, existing)
+        if errors:
+            raise RuleError(400, "token 0 invalid: %s" % multierror(errors))
+        links = []
+        for link in spec["Roles"] or []:  # roles by ID or name, stored as {ID, Name: ""}
+            rid, rname = field(link, "ID") or "", field(link, "Name") or ""
+            role = st.roles.get(rid) if rid else next((r for r in st.roles.values() if r["Name"] == rname), None)
+            if role is None:
+                raise HTTPFailure(400, "cannot find role %s" % (rid or rname))
+            if role["ID"] not in [lk["ID"] for lk in links]:
+                links.append({"ID": role["ID"], "Name": ""})
+        spec["Roles"] = links or None
         idx = st.next_index()
-        if accessor:
-            token = st.tokens.get(accessor)
-            if token is None:
-                raise HTTPFailure(500, "Cannot find token %s" % accessor)
-            token.update({"Name": spec["Name"], "Policies": spec["Policies"], "Roles": spec["Roles"], "ModifyIndex": idx})
+        if existing is not None:
+            existing.update({"Name": spec["Name"], "Type": spec["Type"], "Policies": spec["Policies"],
+                             "Roles": spec["Roles"], "ModifyIndex": idx})
+            self._hash_token(existing)
+            token = existing
+        elif body_accessor:  # an operator-supplied AccessorID/SecretID pair (token import)
+            token = self._new_token(spec, idx, secret=field(body, "SecretID"), accessor=body_accessor)
         else:
             token = self._new_token(spec, idx)
         return 200, self._token_out(token), self.write_headers(idx)
+
+    # -- ACL roles, auth methods, binding rules, client introduction ------------------------------
+    def acl_roles(self):
+        self.auth("any")
+        prefix = self.query.get("prefix", "")
+        out = [copy.deepcopy(r) for r in sorted(self.state.roles.values(), key=lambda r: r["CreateIndex"])
+               if r["ID"].startswith(prefix)]
+        return 200, out, self.read_headers()
+
+    def acl_role(self, role_id=None, by_name=None):
+        """command/agent/acl_endpoint.go ACLRoleSpecificRequest + nomad/acl_endpoint.go UpsertRoles."""
+        st = self.state
+        if self.command == "GET":
+            self.auth("management")
+            role = (st.roles.get(role_id) if by_name is None
+                    else next((r for r in st.roles.values() if r["Name"] == by_name), None))
+            if role is None:
+                raise HTTPFailure(404, "ACL role not found")
+            return 200, copy.deepcopy(role), self.read_headers(role["ModifyIndex"])
+        if by_name is not None:
+            raise HTTPFailure(405, "Invalid method")
+        if self.command == "DELETE":
+            self._acl_write()
+            if role_id not in st.roles:  # nomad/state/state_store_acl.go deleteACLRoleByIDTxn
+                raise HTTPFailure(500, "ACL role not found")
+            del st.roles[role_id]
+            return 200, None, self.write_headers(st.next_index())
+        body = self.json_body()
+        if role_id is not None and role_id != (field(body, "ID") or ""):
+            raise HTTPFailure(400, "ACL role ID does not match request path")
+        self._acl_write()
+        role = {"ID": field(body, "ID") or "", "Name": field(body, "Name") or "",
+                "Description": field(body, "Description") or "",
+                "Policies": [{"Name": field(p, "Name") or ""} for p in field(body, "Policies") or []]}
+        errors = rules.role_errors(role)
+        if errors:
+            raise RuleError(400, "role 0 invalid: %s" % multierror(errors))
+        if not role["ID"]:
+            if any(r["Name"] == role["Name"] for r in st.roles.values()):
+                raise HTTPFailure(400, "role with name %s already exists" % role["Name"])
+            role["ID"] = str(uuid.uuid4())
+            old = None
+        else:
+            old = st.roles.get(role["ID"])
+            if old is None:
+                raise HTTPFailure(400, "cannot find role %s" % role["ID"])
+        for link in role["Policies"]:
+            if link["Name"] not in st.policies:
+                raise HTTPFailure(400, "cannot find policy %s" % link["Name"])
+        idx = st.next_index()
+        role.update({"Hash": base64.b64encode(hashlib.sha256(json.dumps(
+            [role["Name"], role["Description"], role["Policies"]]).encode()).digest()).decode(),
+            "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx})
+        st.roles[role["ID"]] = role
+        return 200, copy.deepcopy(role), self.write_headers(idx)
+
+    def acl_role_by_name(self, name):
+        if not name:
+            raise HTTPFailure(400, "missing ACL role name")
+        return self.acl_role(by_name=name)
+
+    @staticmethod
+    def _method_out(method, stub=False):
+        """structs.ACLAuthMethod.MarshalJSON: MaxTokenTTL as a Go duration string; the secret redacted."""
+        if stub:
+            return {k: method[k] for k in ("Name", "Type", "Default", "Hash", "CreateIndex", "ModifyIndex")}
+        out = copy.deepcopy(method)
+        out["MaxTokenTTL"] = rules.go_duration(method["MaxTokenTTL"]) if method["MaxTokenTTL"] else ""
+        if (out.get("Config") or {}).get("OIDCClientSecret"):
+            out["Config"]["OIDCClientSecret"] = "redacted"
+        return out
+
+    def acl_auth_methods(self):
+        self.auth("none")  # nomad/acl_endpoint.go ListAuthMethods: no token needed (login UIs list them)
+        out = [self._method_out(m, stub=True) for m in sorted(self.state.auth_methods.values(),
+                                                              key=lambda m: m["Name"])]
+        return 200, out, self.read_headers()
+
+    def acl_auth_method(self, name=None):
+        st = self.state
+        if name == "":
+            raise HTTPFailure(400, "missing ACL auth-method name")
+        if self.command == "GET":
+            self.auth("management")
+            method = st.auth_methods.get(name)
+            if method is None:
+                raise HTTPFailure(404, "ACL auth-method not found")
+            return 200, self._method_out(method), self.read_headers(method["ModifyIndex"])
+        if self.command == "DELETE":
+            self._acl_write()
+            if name not in st.auth_methods:  # nomad/state/state_store_acl_sso.go
+                raise HTTPFailure(500, "ACL auth method not found")
+            del st.auth_methods[name]
+            return 200, None, self.write_headers(st.next_index())
+        body = self.json_body()
+        if name is not None and name != (field(body, "Name") or ""):
+            raise HTTPFailure(400, "ACL auth-method name does not match request path")
+        self._acl_write()
+        ttl = field(body, "MaxTokenTTL")
+        try:
+            ttl = rules_duration(ttl) if isinstance(ttl, str) and ttl else int(ttl or 0)
+        except ValueError as exc:
+            raise HTTPFailure(400, str(exc))
+        old = st.auth_methods.get(field(body, "Name") or "")
+        method = {"Name": field(body, "Name") or "", "Type": field(body, "Type") or "",
+                  "TokenLocality": field(body, "TokenLocality") or "",
+                  "TokenNameFormat": field(body, "TokenNameFormat") or "",
+                  "MaxTokenTTL": ttl, "Default": bool(field(body, "Default")), "Config": field(body, "Config")}
+        if old:  # ACLAuthMethod.Merge: unset fields keep the stored values
+            for key in ("Type", "TokenLocality", "TokenNameFormat", "MaxTokenTTL", "Config"):
+                if not method[key]:
+                    method[key] = old[key]
+        method["TokenNameFormat"] = method["TokenNameFormat"] or "${auth_method_type}-${auth_method_name}"
+        errors = rules.auth_method_errors(method)
+        if errors:
+            raise RuleError(400, "auth method 0 invalid: %s" % multierror(errors))
+        default = next((m for m in st.auth_methods.values() if m["Default"]), None)
+        if method["Default"] and default is not None and default["Name"] != method["Name"]:
+            raise HTTPFailure(400, "default method already exists: %s" % default["Name"])
+        idx = st.next_index()
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        method.update({"CreateTime": old["CreateTime"] if old else now, "ModifyTime": now,
+                       "Hash": base64.b64encode(hashlib.sha256(json.dumps(method, sort_keys=True).encode())
+                                                .digest()).decode(),
+                       "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx})
+        st.auth_methods[method["Name"]] = method
+        return 200, self._method_out(method), self.write_headers(idx)
+
+    def acl_binding_rules(self):
+        self.auth("management")
+        out = [{k: r[k] for k in ("ID", "Description", "AuthMethod", "Hash", "CreateIndex", "ModifyIndex")}
+               for r in sorted(self.state.binding_rules.values(), key=lambda r: r["CreateIndex"])]
+        return 200, out, self.read_headers()
+
+    def acl_binding_rule(self, rule_id=None):
+        st = self.state
+        if rule_id == "":
+            raise HTTPFailure(400, "missing ACL binding rule ID")
+        if self.command == "GET":
+            self.auth("management")
+            rule = st.binding_rules.get(rule_id)
+            if rule is None:
+                raise HTTPFailure(404, "ACL binding rule not found")
+            return 200, copy.deepcopy(rule), self.read_headers(rule["ModifyIndex"])
+        if self.command == "DELETE":
+            self._acl_write()
+            if rule_id not in st.binding_rules:  # nomad/state/state_store_acl_binding_rule.go
+                raise HTTPFailure(500, "ACL binding rule not found")
+            del st.binding_rules[rule_id]
+            return 200, None, self.write_headers(st.next_index())
+        body = self.json_body()
+        rid = field(body, "ID") or rule_id or ""
+        if rule_id is not None and rule_id != rid:
+            raise HTTPFailure(400, "ACL binding rule ID does not match request path")
+        self._acl_write()
+        rule = {"ID": rid, "Description": field(body, "Description") or "",
+                "AuthMethod": field(body, "AuthMethod") or "", "Selector": field(body, "Selector") or "",
+                "BindType": field(body, "BindType") or "", "BindName": field(body, "BindName") or ""}
+        old = None
+        if rid:
+            old = st.binding_rules.get(rid)
+            if old is None:
+                raise HTTPFailure(400, "cannot find binding rule %s" % rid)
+            for key in ("Description", "AuthMethod", "Selector", "BindType", "BindName"):  # ACLBindingRule.Merge
+                if not rule[key]:
+                    rule[key] = old[key]
+            if rule["AuthMethod"] != old["AuthMethod"]:
+                raise HTTPFailure(400, "cannot update auth method for binding rule, create a new rule instead")
+        errors = rules.binding_rule_errors(rule)
+        if errors:
+            raise RuleError(400, "binding rule 0 invalid: %s" % multierror(errors))
+        if rule["AuthMethod"] not in st.auth_methods:
+            raise HTTPFailure(400, "ACL auth method %s not found" % rule["AuthMethod"])
+        idx = st.next_index()
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        rule["ID"] = rule["ID"] or str(uuid.uuid4())
+        rule.update({"CreateTime": old["CreateTime"] if old else now, "ModifyTime": now,
+                     "Hash": base64.b64encode(hashlib.sha256(json.dumps(rule, sort_keys=True).encode())
+                                              .digest()).decode(),
+                     "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx})
+        st.binding_rules[rule["ID"]] = rule
+        return 200, copy.deepcopy(rule), self.write_headers(idx)
+
+    def client_introduction_token(self):
+        """nomad/acl_endpoint.go CreateClientIntroductionToken: node:write; TTL 0 -> the server's
+        default, above the server's maximum -> capped (structs ACLCreateClientIntroductionTokenRequest
+        .IdentityTTL); answers {"JWT": ...}. The double's JWT is unsigned test data."""
+        self.auth(("node", "write"))
+        body = self.json_body(required=False) or {}
+        ttl = field(body, "TTL")
+        try:
+            ttl = rules_duration(ttl) if isinstance(ttl, str) and ttl else int(ttl or 0)
+        except (TypeError, ValueError) as exc:
+            raise HTTPFailure(400, str(exc))
+        ttl = rules.INTRO_DEFAULT_TTL if ttl == 0 else min(ttl, rules.INTRO_MAX_TTL)
+        now = int(time.time())
+        claims = {"aud": ["nomadproject.io"], "iat": now, "nbf": now, "exp": now + ttl // 10 ** 9,
+                  "nomad_node_name": field(body, "NodeName") or "", "nomad_node_pool": field(body, "NodePool")
+                  or "default", "nomad_region": self.state.region, "jti": str(uuid.uuid4())}
+
+        def b64(data):
+            return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+        jwt = "%s.%s.%s" % (b64({"alg": "none", "typ": "JWT", "kid": "double"}), b64(claims), "double")
+        self.state.issued_secrets.add(jwt)
+        return 200, {"JWT": jwt}, {}
 
     # -- namespaces ------------------------------------------------------------------
     def namespaces_list(self):
@@ -678,36 +967,33 @@ class Handler(BaseHTTPRequestHandler):
             return 200, None, self.write_headers(st.next_index())
         body = self.json_body()
         pname = field(body, "Name") or ""
-        if name is not None and pname != name:
+        if name is not None and pname != name:  # command/agent/node_pool_endpoint.go nodePoolUpsert
             raise HTTPFailure(400, "Node pool name does not match request path")
-        if not pname:
-            raise HTTPFailure(400, "must specify at least one node pool")
-        if pname in ("all", "default"):
-            raise HTTPFailure(400, 'modifying node pool "%s" is not allowed' % pname)
-        errors = []
+        ttl = field(body, "NodeIdentityTTL")
+        try:  # structs.NodePool.UnmarshalJSON: a Go duration string or nanoseconds
+            ttl_ns = parse_duration(ttl) if isinstance(ttl, str) and ttl else int(ttl or 0)
+        except ValueError as exc:
+            raise HTTPFailure(400, str(exc))
+        # nomad/node_pool_endpoint.go UpsertNodePools: license check (node_pool_endpoint_ce.go
+        # validateLicense) before the request is validated; an uncoded error -> 500
+        if field(body, "SchedulerConfiguration") is not None:
+            raise HTTPFailure(500, 'Feature "Node Pools Governance" is unlicensed')
+        errors = []  # nomad/structs/node_pool.go NodePool.Validate
         if not POOL_RE.match(pname):
             errors.append('invalid name "%s", must match regex %s' % (pname, POOL_RE.pattern))
         description = field(body, "Description") or ""
         if len(description) > 256:
             errors.append("description longer than 256")
-        sched = field(body, "SchedulerConfiguration")
-        if sched is not None:
-            algo = field(sched, "SchedulerAlgorithm") or ""
-            if algo not in ("", "binpack", "spread"):
-                errors.append("invalid scheduler algorithm: %s" % algo)
-            sched = {"SchedulerAlgorithm": algo, "MemoryOversubscriptionEnabled": field(sched, "MemoryOversubscriptionEnabled")}
-        ttl = field(body, "NodeIdentityTTL")
-        try:
-            ttl_ns = parse_duration(ttl) if ttl not in (None, "", 0) else 24 * 3600 * 10 ** 9
-        except ValueError as exc:
-            errors.append(str(exc))
-            ttl_ns = 0
         if errors:
-            raise HTTPFailure(400, 'invalid node pool "%s": %s' % (pname, "; ".join(errors)))
+            raise RuleError(400, 'invalid node pool "%s": %s' % (pname, multierror(errors)))
+        if pname in ("all", "default"):
+            raise HTTPFailure(400, 'modifying node pool "%s" is not allowed' % pname)
         idx = st.next_index()
         old = st.node_pools.get(pname)
+        # stored and answered as structs.NodePool: no MarshalJSON, so the msgpack JSON codec writes the
+        # time.Duration as integer nanoseconds (the api package reads both forms)
         st.node_pools[pname] = {"Name": pname, "Description": description, "Meta": field(body, "Meta") or None,
-                                "NodeIdentityTTL": format_duration(ttl_ns), "SchedulerConfiguration": sched,
+                                "NodeIdentityTTL": ttl_ns or DAY_NS, "SchedulerConfiguration": None,
                                 "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx}
         return 200, None, self.write_headers(idx)
 
@@ -834,27 +1120,92 @@ class Handler(BaseHTTPRequestHandler):
                                                     "ModifyIndex", "JobModifyIndex", "SubmitTime")})
         return 200, out, self.read_headers()
 
-    def job_register(self, job_id):
-        st = self.state
-        self.auth(("namespace", "submit-job", self.namespace()))
-        body = self.json_body()
+    def _api_job(self, body, job_id, plan):
+        """command/agent/job_endpoint.go jobUpdate / jobPlan: the HTTP checks, then
+        apiJobAndRequestToStructs (namespace precedence, api Canonicalize, ApiTgToStructsTG which
+        drops the deprecated group keys), then Job.Validate (500, multierror text)."""
         job = field(body, "Job")
         if not job:
             raise HTTPFailure(400, "Job must be specified")
         jid = field(job, "ID")
         if not jid:
-            raise HTTPFailure(400, "Job ID hasn't been provided")
+            raise HTTPFailure(400, "Job must have a valid ID" if plan else "Job ID hasn't been provided")
         if job_id is not None and jid != job_id:
-            raise HTTPFailure(400, "Job ID does not match name")
+            raise HTTPFailure(400, "Job ID does not match" if plan else "Job ID does not match name")
+        if (field(job, "Type") or "") == "system" and any(field(g, "Scaling") is not None
+                                                        for g in field(job, "TaskGroups") or []):
+            raise HTTPFailure(400, "Task groups with job type system do not support scaling blocks")
+        namespace = rules.job_namespace(self.query.get("namespace"), body, job)
         job = canonicalize(copy.deepcopy(job))
-        job["Namespace"] = self.namespace() if self.namespace() != "*" else "default"
-        if not job.get("TaskGroups"):
-            raise HTTPFailure(500, "1 error occurred:\n\t* Missing job task groups\n\n")
+        job["Namespace"] = namespace
+        for group in job.get("TaskGroups") or []:
+            for key in list(group):
+                if key.lower() in [k.lower() for k in DEPRECATED_GROUP_KEYS]:
+                    del group[key]
+            group.update({"MaxClientDisconnect": None, "StopAfterClientDisconnect": None,
+                          "PreventRescheduleOnLost": False})
+        return job, namespace
+
+    def _validate_job(self, job):
+        errors = rules.job_errors(job)
+        if errors:  # nomad/job_endpoint.go admissionControllers -> jobValidate.Validate; uncoded -> 500
+            raise RuleError(500, multierror(errors))
+
+    def _new_eval(self, job, trigger, idx):
+        """nomad/job_endpoint.go doRegister: a pending evaluation; the scheduler (here: reads of the
+        eval or of the job's deployment, see _tick_eval) completes it and only then creates the
+        deployment (CE: multiregionCreateDeployment returns nil)."""
+        now = time.time_ns()
+        ev = {"ID": str(uuid.uuid4()), "Namespace": job["Namespace"], "Priority": job.get("Priority", 50),
+              "Type": job.get("Type", "service"), "TriggeredBy": trigger, "JobID": job["ID"],
+              "JobModifyIndex": job.get("JobModifyIndex", idx), "NodeID": "", "NodeModifyIndex": 0,
+              "DeploymentID": "", "Status": "pending", "StatusDescription": "", "Wait": 0, "WaitUntil": None,
+              "NextEval": "", "PreviousEval": "", "BlockedEval": "", "RelatedEvals": None, "FailedTGAllocs": None,
+              "ClassEligibility": None, "QuotaLimitReached": "", "EscapedComputedClass": False,
+              "AnnotatePlan": False, "QueuedAllocations": None, "LeaderACL": "", "SnapshotIndex": 0,
+              "CreateIndex": idx, "ModifyIndex": idx, "CreateTime": now, "ModifyTime": now,
+              "_reads": 0, "_deploy": None}
+        self.state.evals[ev["ID"]] = ev
+        return ev
+
+    def _tick_eval(self, ev):
+        st = self.state
+        if ev["Status"] != "pending":
+            return
+        ev["_reads"] += 1
+        if ev["_reads"] <= st.eval_polls:
+            return
+        idx = st.next_index()
+        ev.update({"Status": "complete", "ModifyIndex": idx, "ModifyTime": time.time_ns()})
+        version = ev["_deploy"]
+        key = (ev["Namespace"], ev["JobID"])
+        job = st.jobs.get(key)
+        if version is not None and job is not None and job["Version"] == version:
+            dep = {"ID": str(uuid.uuid4()), "Namespace": key[0], "JobID": key[1], "JobVersion": version,
+                   "JobModifyIndex": job["JobModifyIndex"], "JobSpecModifyIndex": job["JobModifyIndex"],
+                   "JobCreateIndex": job["CreateIndex"], "IsMultiregion": False, "TaskGroups": {},
+                   "Status": "running", "StatusDescription": "Deployment is running", "EvalPriority": ev["Priority"],
+                   "_reads": 0, "CreateIndex": idx, "ModifyIndex": idx}
+            st.deployments[key] = dep
+            ev["DeploymentID"] = dep["ID"]
+
+    def _tick_job_evals(self, key):
+        for ev in list(self.state.evals.values()):
+            if (ev["Namespace"], ev["JobID"]) == key:
+                self._tick_eval(ev)
+
+    def job_register(self, job_id):
+        st = self.state
+        body = self.json_body()
+        job, namespace = self._api_job(body, job_id, plan=False)
+        self.auth(("namespace", "submit-job", namespace))
+        jid = job["ID"]
+        self._validate_job(job)
         if job["NodePool"] not in st.node_pools:
             raise HTTPFailure(500, 'job "%s" is in nonexistent node pool "%s"' % (jid, job["NodePool"]))
-        if job["Namespace"] not in st.namespaces:
-            raise HTTPFailure(500, 'job "%s" is in nonexistent namespace "%s"' % (jid, job["Namespace"]))
-        key = (job["Namespace"], jid)
+        if namespace not in st.namespaces:
+            raise HTTPFailure(500, 'job "%s" is in nonexistent namespace "%s"' % (jid, namespace))
+        key = (namespace, jid)
         old = st.jobs.get(key)
         if field(body, "EnforceIndex"):
             want = int(field(body, "JobModifyIndex") or 0)
@@ -870,15 +1221,14 @@ class Handler(BaseHTTPRequestHandler):
                         "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx, "JobModifyIndex": idx,
                         "Stable": False})
             st.jobs[key] = job
-            if job["Type"] == "service":
-                st.deployments[key] = {"ID": str(uuid.uuid4()), "Namespace": key[0], "JobID": jid,
-                                       "JobVersion": job["Version"], "Status": "running",
-                                       "StatusDescription": "Deployment is running", "_reads": 0,
-                                       "CreateIndex": idx, "ModifyIndex": idx}
-        else:
-            old["ModifyIndex"] = idx
         cur = st.jobs[key]
-        return 200, {"EvalID": str(uuid.uuid4()), "EvalCreateIndex": idx, "JobModifyIndex": cur["JobModifyIndex"],
+        ev = None
+        if not (cur.get("Periodic") or cur.get("ParameterizedJob")):
+            ev = self._new_eval(cur, "job-register", idx)
+            if changed and cur["Type"] == "service" and not cur.get("Stop"):
+                ev["_deploy"] = cur["Version"]
+        return 200, {"EvalID": ev["ID"] if ev else "", "EvalCreateIndex": idx if ev else 0,
+                     "JobModifyIndex": cur["JobModifyIndex"] if changed else cur["ModifyIndex"],
                      "Warnings": "", "Index": idx, "LastContact": 0, "KnownLeader": False}, self.write_headers(idx)
 
     def job_obj(self, job_id):
@@ -901,22 +1251,16 @@ class Handler(BaseHTTPRequestHandler):
         else:
             job.update({"Stop": True, "Status": "dead", "ModifyIndex": idx, "JobModifyIndex": idx,
                         "Version": job["Version"] + 1})
-        return 200, {"EvalID": str(uuid.uuid4()), "EvalCreateIndex": idx, "JobModifyIndex": idx, "Index": idx}, \
+        ev = self._new_eval(dict(job, Namespace=key[0]), "job-deregister", idx)
+        return 200, {"EvalID": ev["ID"], "EvalCreateIndex": idx, "JobModifyIndex": idx, "Index": idx}, \
             self.write_headers(idx)
 
     def job_plan(self, job_id):
-        self.auth(("namespace", "submit-job", self.namespace()))
         body = self.json_body()
-        job = field(body, "Job")
-        if not job:
-            raise HTTPFailure(400, "Job must be specified")
-        if not field(job, "ID"):
-            raise HTTPFailure(400, "Job must have a valid ID")
-        if field(job, "ID") != job_id:
-            raise HTTPFailure(400, "Job ID does not match")
-        job = canonicalize(copy.deepcopy(job))
-        job["Namespace"] = self.namespace()
-        old = self.state.jobs.get((job["Namespace"], job_id))
+        job, namespace = self._api_job(body, job_id, plan=True)
+        self.auth(("namespace", ("submit-job", "plan-job"), namespace))  # nomad/job_endpoint.go Plan
+        self._validate_job(job)
+        old = self.state.jobs.get((namespace, job_id))
         diff = plan_diff(old, job)
         updates = {}
         for tg in job["TaskGroups"]:
@@ -932,15 +1276,33 @@ class Handler(BaseHTTPRequestHandler):
                      "FailedTGAllocs": None, "NextPeriodicLaunch": "0001-01-01T00:00:00Z", "Warnings": ""}, {}
 
     def job_deployment(self, job_id):
+        """Job.LatestDeployment: null until the scheduler has processed the registration's eval."""
         self.auth(("namespace", "read-job", self.namespace()))
-        dep = self.state.deployments.get(self._job_key(job_id))
-        if dep is None:
-            return 200, None, self.read_headers()
-        dep["_reads"] += 1
-        if dep["Status"] == "running" and dep["_reads"] > self.state.deployment_polls:
-            dep["Status"] = "successful"
-            dep["StatusDescription"] = "Deployment completed successfully"
-        return 200, {k: v for k, v in dep.items() if not k.startswith("_")}, self.read_headers(dep["ModifyIndex"])
+        key = self._job_key(job_id)
+        current = self.state.deployments.get(key)
+        if current is not None and not getattr(self, "_bypass_auth", False):
+            current["_reads"] += 1
+            if current["Status"] == "running" and current["_reads"] > self.state.deployment_polls:
+                current["Status"] = "successful"
+                current["StatusDescription"] = "Deployment completed successfully"
+        if not getattr(self, "_bypass_auth", False):
+            self._tick_job_evals(key)  # time passes for the scheduler too
+        if current is None:
+            return 200, JSON_NULL, self.read_headers()
+        return 200, {k: v for k, v in current.items() if not k.startswith("_")}, self.read_headers(current["ModifyIndex"])
+
+    def evaluation(self, eval_id):
+        """command/agent/eval_endpoint.go evalQuery: 404 "eval not found"; Eval.GetEval needs read-job."""
+        if self.route_path.endswith("/allocations"):
+            raise HTTPFailure(404, "Invalid URL")
+        ev = self.state.evals.get(eval_id)
+        self.auth(("namespace", "read-job", ev["Namespace"] if ev else self.namespace()))
+        if ev is None:
+            raise HTTPFailure(404, "eval not found")
+        if not getattr(self, "_bypass_auth", False):
+            self._tick_eval(ev)
+        return 200, {k: copy.deepcopy(v) for k, v in ev.items() if not k.startswith("_")}, \
+            self.read_headers(ev["ModifyIndex"])
 
     # -- variables -----------------------------------------------------------------------
     def vars_list(self):
@@ -963,10 +1325,25 @@ class Handler(BaseHTTPRequestHandler):
             if cur is None:
                 raise HTTPFailure(404, "variable not found")
             return 200, copy.deepcopy(cur), self.read_headers(cur["ModifyIndex"])
-        cas = self.query.get("cas")
+        body = None
+        if self.command != "DELETE":
+            # command/agent/variable_endpoint.go variableUpsert, then nomad/variables_endpoint.go Apply
+            # (VariableDecrypted.Validate) before the state store's check-and-set
+            body = self.json_body()
+            items = field(body, "Items")
+            if not items:
+                raise HTTPFailure(400, "variable missing required Items object")
+            error = rules.variable_path_error(path)
+            if error:
+                raise HTTPFailure(400, error)
+            if sum(len(str(k)) + len(str(v)) for k, v in items.items()) > 64 * 1024:
+                raise HTTPFailure(400, "variables are limited to 64KiB in total size")
+        cas = self.query.get("cas") or None
         if cas is not None:
             try:
                 cas = int(cas)
+                if cas < 0:
+                    raise ValueError('strconv.ParseUint: parsing "%s": invalid syntax' % cas)
             except ValueError as exc:
                 raise HTTPFailure(400, "can not parse cas: %s" % exc)
             have = cur["ModifyIndex"] if cur else 0
@@ -976,18 +1353,11 @@ class Handler(BaseHTTPRequestHandler):
                 if self.command == "DELETE" and conflict.get("Items") is not None:
                     conflict.pop("Items")
                 raise HTTPFailure(409, "cas error", body=conflict)
-        if self.command == "DELETE":
+        if self.command == "DELETE":  # variableDelete answers 204 No Content
             st.variables.pop(key, None)
-            return 200, None, self.write_headers(st.next_index())
-        body = self.json_body()
-        if not VAR_PATH_RE.match(path) or ("/" + path + "/").startswith("/nomad/") and not re.match(
-                r"^nomad/(jobs|job-templates|sentinel)(/|$)", path):
-            raise HTTPFailure(400, 'invalid path "%s"' % path)
+            idx = st.next_index()
+            return 204, None, self.write_headers(idx)
         items = field(body, "Items")
-        if not items:
-            raise HTTPFailure(400, "variable missing required Items object")
-        if len(json.dumps(items)) > 64 * 1024:
-            raise HTTPFailure(400, "variables are limited to 64KiB in total size")
         idx = st.next_index()
         now = time.time_ns()
         var = {"Namespace": ns, "Path": path, "CreateIndex": cur["CreateIndex"] if cur else idx, "ModifyIndex": idx,
@@ -1104,7 +1474,7 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 handler, groups = self._route()
                 status, data = handler(self, *groups)[:2]
-                return 200, {"status": status, "data": data}, {}
+                return 200, {"status": status, "data": None if data is JSON_NULL else data}, {}
             except HTTPFailure as exc:
                 return 200, {"status": exc.status, "error": exc.text}, {}
             finally:
@@ -1265,6 +1635,18 @@ ROUTES = [
     _r("GET", r"/v1/acl/token/self", H.acl_token_self),
     _r("PUT POST", r"/v1/acl/token", H.acl_token),
     _r("GET PUT POST DELETE", r"/v1/acl/token/([^/]*)", H.acl_token),
+    _r("GET", r"/v1/acl/roles", H.acl_roles),
+    _r("PUT POST", r"/v1/acl/role", H.acl_role),
+    _r("GET", r"/v1/acl/role/name/([^/]*)", H.acl_role_by_name),
+    _r("GET PUT POST DELETE", r"/v1/acl/role/([^/]+)", H.acl_role),
+    _r("GET", r"/v1/acl/auth-methods", H.acl_auth_methods),
+    _r("PUT POST", r"/v1/acl/auth-method", H.acl_auth_method),
+    _r("GET PUT POST DELETE", r"/v1/acl/auth-method/(.*)", H.acl_auth_method),
+    _r("GET", r"/v1/acl/binding-rules", H.acl_binding_rules),
+    _r("PUT POST", r"/v1/acl/binding-rule", H.acl_binding_rule),
+    _r("GET PUT POST DELETE", r"/v1/acl/binding-rule/(.*)", H.acl_binding_rule),
+    _r("PUT POST", r"/v1/acl/identity/client-introduction-token", H.client_introduction_token),
+    _r("GET", r"/v1/evaluation/([^/]+)(?:/allocations)?", H.evaluation),
     _r("GET", r"/v1/namespaces", H.namespaces_list),
     _r("PUT POST", r"/v1/namespace", H.namespace_obj),
     _r("GET PUT POST DELETE", r"/v1/namespace/([^/]*)", H.namespace_obj),
@@ -1295,8 +1677,10 @@ class NomadAPIDouble(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, state=None, host="127.0.0.1", port=0, tls_cert=None, tls_key=None, tls_client_ca=None):
+    def __init__(self, state=None, host="127.0.0.1", port=0, tls_cert=None, tls_key=None, tls_client_ca=None,
+                 record=None):
         self.state = state or DoubleState()
+        self.record_path = record or os.environ.get(RECORD_ENV) or None
         super().__init__((host, port), Handler)
         scheme = "http"
         if tls_cert:
