@@ -16,6 +16,6 @@ for svc in mirror nomad-double; do
     kill "$(cat "$DEMO_STATE/$svc.pid")" 2>/dev/null && echo "demo-clean: stopped $svc (test double)"
   fi
 done
-[ -d "$KUBE_RUN_DIR" ] && bash tests/kube/apiserver.sh stop && echo "demo-clean: stopped the API server and removed its data"
+[ -d "$EDGEOPS_CLUSTER_DIR" ] && bash tests/cluster/cluster.sh down && echo "demo-clean: stopped the test cluster and removed its data"
 rm -rf "$DEMO_STATE" "$DEMO_ROOT/demo-output"
 echo "demo-clean: done (cached images and binaries kept)"

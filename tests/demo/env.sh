@@ -7,9 +7,9 @@ DEMO_NETWORK=edgeops-demo
 DEMO_CONTAINERS=(edgeops-demo-amd64-1 edgeops-demo-amd64-2 edgeops-demo-arm64-1)
 DEMO_PULL_CONTAINER=edgeops-demo-pull-amd64
 DEMO_PULL_IMAGE=localhost/edgeops-demo-pull:amd64
-export KUBE_RUN_DIR="$DEMO_STATE/kube"
-export KUBE_PORT=16443 KUBE_ETCD_PORT=12379 KUBE_ETCD_PEER_PORT=12380 KUBE_KCM_PORT=20257
-export K8S_AUTH_KUBECONFIG="$KUBE_RUN_DIR/kubeconfig"
+# The demo's own test cluster (tests/cluster/cluster.sh), beside the one Molecule uses on 6443.
+export EDGEOPS_CLUSTER_DIR="$DEMO_STATE/cluster" EDGEOPS_CLUSTER_PORT=16443
+export K8S_AUTH_KUBECONFIG="$EDGEOPS_CLUSTER_DIR/kubeconfig"
 # Set by tests/demo/up.sh once the services run (read back by the other scripts):
 demo_load_env() {
   [ -f "$DEMO_STATE/env" ] || return 0

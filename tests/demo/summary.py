@@ -29,7 +29,7 @@ def env():
 
 def kube_objects():
     warnings.filterwarnings("ignore")
-    config.load_kube_config(config_file=str(STATE / "kube" / "kubeconfig"))
+    config.load_kube_config(config_file=str(STATE / "cluster" / "kubeconfig"))
     core, apps = client.CoreV1Api(), client.AppsV1Api()
     found = {
         "StatefulSet": [o.metadata.name for o in apps.list_namespaced_stateful_set(NAMESPACE).items],
@@ -38,9 +38,15 @@ def kube_objects():
         "Secret": [o.metadata.name for o in core.list_namespaced_secret(NAMESPACE).items if o.type != "kubernetes.io/service-account-token"],
         "ServiceAccount": [o.metadata.name for o in core.list_namespaced_service_account(NAMESPACE).items if o.metadata.name != "default"],
         "PersistentVolumeClaim": [o.metadata.name for o in core.list_namespaced_persistent_volume_claim(NAMESPACE).items],
-        "Pod": [f"{o.metadata.name} ({o.status.phase})" for o in core.list_namespaced_pod(NAMESPACE).items],
     }
-    return found
+    zones = {n.metadata.name: (n.metadata.labels or {}).get("topology.kubernetes.io/zone", "no zone")
+             for n in core.list_node().items}
+    pods = []
+    for pod in core.list_namespaced_pod(NAMESPACE).items:
+        ready = any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+        pods.append({"name": pod.metadata.name, "phase": pod.status.phase, "ready": ready,
+                     "node": pod.spec.node_name or "-", "zone": zones.get(pod.spec.node_name, "-")})
+    return found, pods
 
 
 def nomad(addr, token, path):
@@ -66,7 +72,7 @@ def container(name):
 
 def main():
     values = env()
-    objects = kube_objects()
+    objects, pods = kube_objects()
     core = client.CoreV1Api()
     secret = core.read_namespaced_secret("nomad-acl-bootstrap", NAMESPACE)
     token = base64.b64decode(secret.data["secret_id"]).decode()
@@ -88,10 +94,14 @@ def main():
         if m:
             timings.append(f"{log.stem}: {m[-1]}")
     print("\n========== edgeops.nomad demo: summary ==========")
-    total = sum(len(v) for k, v in objects.items() if k != "Pod")
-    print(f"Kubernetes API server (REAL kube-apiserver 1.20, https://127.0.0.1:16443), namespace {NAMESPACE}: {total} objects applied")
+    total = sum(len(v) for v in objects.values())
+    print("Kubernetes (REAL kube-apiserver, controller-manager and scheduler 1.34 on https://127.0.0.1:16443;")
+    print(f"  SIMULATED nodes from kwok: pods are scheduled for real but run no container), namespace {NAMESPACE}: {total} objects")
     for kind, names in objects.items():
         print(f"  {kind:22} {', '.join(names) or '-'}")
+    for pod in pods:
+        print(f"  Pod {pod['name']:18} {pod['phase']:8} {'Ready' if pod['ready'] else 'NOT Ready':9} node {pod['node']:8} zone {pod['zone']}")
+    bad_pods = sum(1 for p in pods if p["phase"] != "Running" or not p["ready"])
     print(f"Nomad API (TEST DOUBLE tests/nomad_api_double, {values['NOMAD_ADDR']}): "
           "ACLs bootstrapped with the secret stored first in Secret/nomad-acl-bootstrap")
     print(f"  node pools: {', '.join(pools)}\n  namespaces: {', '.join(namespaces)}\n  jobs:       {', '.join(jobs) or '-'}")
@@ -107,9 +117,12 @@ def main():
     print("Playbook timings (ansible.posix.profile_tasks): " + "; ".join(timings))
     print("On a real cluster: the same playbooks (ansible-playbook -i YOUR_INVENTORY edgeops.nomad.site / deploy_jobs)")
     print("  start three Nomad server pods, bootstrap the real ACL system, and the clients join through the LoadBalancer;")
-    print("  here no pod is scheduled (no kubelet), nothing joins (stand-in binary), and jobs are only parsed and stored by the double.")
+    print("  here the pods are scheduled and marked Running by kwok without running Nomad, nothing joins (stand-in binary),")
+    print("  and jobs are only parsed and stored by the double.")
     print("Logs: demo-output/   Remove everything: make demo-clean")
-    return 1 if bad or not inv_hosts else 0
+    if bad_pods:
+        print(f"{bad_pods} server pod(s) not Running and Ready")
+    return 1 if bad or bad_pods or not inv_hosts else 0
 
 
 if __name__ == "__main__":

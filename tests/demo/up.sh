@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring up what the demo runs against (each step is skipped when already up; images and binaries
 # are cached and rebuilt only when missing):
-#   - a real kube-apiserver 1.20 + etcd + controller-manager on 127.0.0.1:16443 (tests/kube/apiserver.sh)
+#   - the test cluster on 127.0.0.1:16443 (tests/cluster/cluster.sh: kube-apiserver, controller-manager,
+#     scheduler 1.34, etcd, kwok nodes over 3 zones; OpenShift-like admission)
 #   - three Debian 12 systemd containers on the podman network edgeops-demo: two amd64, one arm64
 #   - TEST DOUBLES: the stand-in Nomad release mirror (tests/stand_in_nomad/) served on the network's
 #     gateway, and the Nomad API double (tests/nomad_api_double/) on 127.0.0.1
@@ -14,8 +15,9 @@ log() { printf 'demo: %s\n' "$*" >&2; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 
-log "Kubernetes API server (real, 1.20, local)"
-bash tests/kube/apiserver.sh start
+log "test cluster (real Kubernetes control plane 1.34, simulated nodes)"
+bash tests/cluster/cluster.sh up zones
+bash tests/cluster/vso_standin.sh start
 
 log "edge container images (cached)"
 bash tests/images/build.sh amd64 >/dev/null
