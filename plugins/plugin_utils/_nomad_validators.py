@@ -380,7 +380,7 @@ def check_cron(value):
         return "%s is not %s" % (_show(value), allowed)
     fields = value.split()
     if len(fields) != 5:
-        return "%s has %d fields: %s" % (_show(value), len(fields), allowed)
+        return "%s has %d field%s, not 5: use %s" % (_show(value), len(fields), "" if len(fields) == 1 else "s", allowed)
     for expr, (name, low, high, names) in zip(fields, _CRON_FIELDS):
         error = _cron_field_error(expr, name, low, high, names)
         if error:
