@@ -21,6 +21,6 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         result.update(self._execute_module(task_vars=task_vars))
-        if result.get("secret_id"):
+        if result.get("secret_id") or result.get("jwt"):  # nomad_acl_token/_bootstrap, nomad_client_intro_token
             result["_ansible_no_log"] = True
         return result

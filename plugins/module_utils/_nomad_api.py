@@ -352,13 +352,15 @@ class NomadClient(object):
             query["next_token"] = token
 
 
-def poll(fetch, done, timeout, what, interval=1.0, sleep=time.sleep, clock=time.time):
+def poll(fetch, done, timeout, what, interval=1.0, sleep=None, clock=None):
     """Call ``fetch()`` until ``done(value)`` is true; return that value.
 
     ``done`` may raise (a terminal failure). After ``timeout`` seconds raise NomadTimeoutError
     ("<what> still <state> after Ns"), with the last value in ``details["last"]``; ``what`` is a
     callable (value -> text) or a text.
     """
+    sleep = sleep or time.sleep
+    clock = clock or time.time
     deadline = clock() + timeout
     while True:
         value = fetch()

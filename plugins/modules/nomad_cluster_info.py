@@ -29,7 +29,11 @@ options:
 extends_documentation_fragment:
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
+  action_group:
+    support: full
+    membership: [edgeops.nomad.nomad]
   check_mode:
     support: full
     details: Reads only, so check mode does the same as a normal run.

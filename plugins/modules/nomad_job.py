@@ -18,6 +18,10 @@ description:
     the plan shows a difference, with the plan's C(JobModifyIndex) as check-index (C(EnforceIndex)),
     so a concurrent change fails instead of being overwritten.
   - In check mode with C(--diff) the plan is shown as the diff.
+  - The job's namespace follows Nomad's precedence for register and plan
+    (C(command/agent/job_endpoint.go) C(namespaceForJob)) - O(namespace) (sent as the C(namespace)
+    query parameter; E(NOMAD_NAMESPACE) when not set), then the job's own C(Namespace), then
+    V(default). The module uses that same namespace to read, wait for and stop the job.
   - Warns about the group keys C(max_client_disconnect), C(stop_after_client_disconnect) and
     C(prevent_reschedule_on_lost), deprecated in Nomad 1.8 and ignored since 1.10 (use C(disconnect {})).
 author:
@@ -29,7 +33,7 @@ options:
     type: str
   hcl_variables:
     description:
-      - HCL variable-file content for the job's C(variable) blocks.
+      - HCL variable-file content for the job's C(variable) blocks. Treated as a secret (C(no_log)).
     type: str
   job:
     description:
@@ -52,19 +56,27 @@ options:
     default: false
   wait:
     description:
-      - After registering a service job, wait until its deployment is C(successful); fail if it
-        ends C(failed) or C(cancelled), or after O(wait_timeout).
+      - After registering, follow the evaluation (C(GET /v1/evaluation/:id)) until the scheduler
+        has processed it (deployments are created by the scheduler, not by the register call), then
+        wait for the deployment of the registered job version until it is C(successful).
+      - Fails when the evaluation ends C(failed) or C(canceled), when the deployment ends C(failed)
+        or C(cancelled), or after O(wait_timeout). Jobs without a deployment (batch, system, no
+        C(update) block) are done when their evaluation is complete.
     type: bool
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait).
+      - Seconds to wait with O(wait), for the evaluation and the deployment together.
     type: int
     default: 300
 extends_documentation_fragment:
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
+  action_group:
+    support: full
+    membership: [edgeops.nomad.nomad]
   check_mode:
     support: full
     details: Runs Nomad's plan (read only) and reports whether a registration would change the job.
@@ -123,6 +135,17 @@ deployment:
   description: Final deployment, with O(wait).
   returned: when wait is true and the job has a deployment
   type: dict
+  sample: {ID: 5b7c..., JobID: telemetry, JobVersion: 3, Status: successful, StatusDescription: Deployment completed successfully}
+evaluation:
+  description: The registration's evaluation once the scheduler processed it, with O(wait).
+  returned: when wait is true and the job was registered
+  type: dict
+  sample: {ID: 8e1f..., Status: complete, DeploymentID: 5b7c..., TriggeredBy: job-register}
+namespace:
+  description: Namespace the job lives in (Nomad's precedence, see the description).
+  returned: success
+  type: str
+  sample: edge
 warnings_nomad:
   description: Warnings text from Nomad's register or plan answer.
   returned: when Nomad sent any
@@ -131,7 +154,11 @@ warnings_nomad:
 
 import time
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+    NomadAPIError,
+    NomadStateError,
+    poll,
+)
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
 DEPRECATED_GROUP_KEYS = {
@@ -193,33 +220,62 @@ def load_job(module, client):
     return None
 
 
-def wait_deployment(module, client, job_id, version):
-    """Poll the job's latest deployment until it is for ``version`` and has finished."""
-    deadline = time.time() + module.params["wait_timeout"]
+def job_namespace(option, job):
+    """Nomad's precedence (command/agent/job_endpoint.go namespaceForJob): the namespace query
+    parameter, then the request body's Namespace (this module sends none), then job.Namespace."""
+    return option or (job or {}).get("Namespace") or "default"
+
+
+EVAL_DONE = ("complete", "failed", "canceled", "cancelled")  # nomad/structs/eval.go EvalStatus*
+
+
+def wait_evaluation(client, eval_id, timeout, sleep=None):
+    """Follow /v1/evaluation/<id> until the scheduler is done with it; return it (status complete)."""
+    path = client.path("v1", "evaluation", eval_id)
+    ev = poll(lambda: client.get(path).data, lambda e: e.get("Status") in EVAL_DONE, timeout,
+              lambda e: "wait_timeout: evaluation %s still %s" % (eval_id, e.get("Status")), sleep=sleep)
+    if ev.get("Status") != "complete":
+        raise NomadStateError("evaluation %s ended %s: %s" % (eval_id, ev.get("Status"), ev.get("StatusDescription")),
+                              details={"evaluation": ev})
+    return ev
+
+
+def wait_deployment(client, job_id, version, timeout, deployment_id=None, sleep=None):
+    """Wait for the deployment of ``version`` of the job (the one with ``deployment_id`` when the
+    evaluation named it) until it is successful; return it, or None when that version has none."""
     path = client.path("v1", "job", job_id, "deployment")
-    while True:
-        dep = client.get(path).data
+
+    def ours(dep):
         if not dep:
-            return None  # this job has no deployments (batch, system, no update strategy)
-        current = dep.get("JobVersion", version) >= version
-        if current and dep.get("Status") == "successful":
-            return dep
-        if current and dep.get("Status") in ("failed", "cancelled"):
-            module.fail_json(msg="deployment %s of job %s ended %s: %s" % (dep.get("ID"), job_id, dep.get("Status"),
-                                                                           dep.get("StatusDescription")),
-                             deployment=dep)
-        if time.time() > deadline:
-            module.fail_json(msg="wait_timeout: deployment of job %s version %s still %s after %ss"
-                             % (job_id, version, dep.get("Status") if current else "not started",
-                                module.params["wait_timeout"]), deployment=dep)
-        time.sleep(1)
+            return False
+        return dep.get("ID") == deployment_id if deployment_id else dep.get("JobVersion") == version
+
+    def done(dep):
+        if not dep:
+            return True  # the job has no deployment at all (batch, system, no update block)
+        if not ours(dep):
+            if dep.get("JobVersion", -1) > version:
+                raise NomadStateError("deployment of job %s version %s was superseded by version %s"
+                                      % (job_id, version, dep.get("JobVersion")), details={"deployment": dep})
+            return not deployment_id  # an older version's deployment: this version has none
+        if dep.get("Status") in ("failed", "cancelled"):
+            raise NomadStateError("deployment %s of job %s ended %s: %s" % (
+                dep.get("ID"), job_id, dep.get("Status"), dep.get("StatusDescription")), details={"deployment": dep})
+        return dep.get("Status") == "successful"
+
+    def what(dep):
+        return "wait_timeout: deployment of job %s version %s still %s" % (
+            job_id, version, dep.get("Status") if ours(dep) else "not started")
+
+    dep = poll(lambda: client.get(path).data, done, timeout, what, sleep=sleep)
+    return dep if ours(dep) else None
 
 
 def main():
     module = NomadModule(
         argument_spec=dict(
             hcl=dict(type="str"),
-            hcl_variables=dict(type="str"),
+            hcl_variables=dict(type="str", no_log=True),
             job=dict(type="dict"),
             name=dict(type="str"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -250,7 +306,8 @@ def main():
         job_id = job["ID"] if job else p["name"]
         if p["name"] and job and p["name"] != job_id:
             module.fail_json(msg="name: %r does not match the job's ID %r" % (p["name"], job_id))
-        result["job_id"] = job_id
+        client.namespace = job_namespace(p["namespace"], job)
+        result.update(job_id=job_id, namespace=client.namespace)
         job_path = client.path("v1", "job", job_id)
         if p["state"] == "absent":
             resp = client.get_or_none(job_path)
@@ -282,8 +339,19 @@ def main():
             if reg.get("Warnings"):
                 result["warnings_nomad"] = reg["Warnings"]
         if p["wait"] and not module.check_mode:
+            started = time.time()
+            deployment_id = None
+            if result.get("eval_id"):
+                ev = wait_evaluation(client, result["eval_id"], p["wait_timeout"])
+                result["evaluation"] = ev
+                deployment_id = ev.get("DeploymentID") or None
             current = client.get(job_path).data
-            result["deployment"] = wait_deployment(module, client, job_id, current.get("Version", 0))
+            if result.get("eval_id") and not deployment_id:
+                result["deployment"] = None  # the scheduler made no deployment for this version
+            else:
+                left = max(0, p["wait_timeout"] - int(time.time() - started))
+                result["deployment"] = wait_deployment(client, job_id, current.get("Version", 0), left,
+                                                       deployment_id=deployment_id)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

@@ -45,17 +45,32 @@ options:
     type: str
   scheduler_algorithm:
     description:
-      - Scheduler algorithm for this pool (Nomad Enterprise honours it).
+      - Scheduler algorithm for this pool. B(Nomad Enterprise only) ("Node Pools Governance") - the
+        community edition refuses any scheduler configuration on a node pool
+        (C(nomad/node_pool_endpoint_ce.go) C(validateLicense)), so the module stops before any
+        change when the cluster is not Enterprise, see O(enterprise).
     type: str
     choices: [binpack, spread]
   memory_oversubscription:
     description:
-      - Allow memory oversubscription in this pool (Nomad Enterprise honours it).
+      - Allow memory oversubscription in this pool. B(Nomad Enterprise only), like O(scheduler_algorithm).
+    type: bool
+  enterprise:
+    description:
+      - Whether the cluster runs Nomad Enterprise. Only consulted when O(scheduler_algorithm) or
+        O(memory_oversubscription) is set.
+      - When not set, the module asks C(GET /v1/operator/license) (needs C(operator:read)) - the
+        community edition answers C(204 No Content), Enterprise answers with its license.
+      - V(false) refuses the scheduler options without asking the cluster; V(true) skips the question.
     type: bool
 extends_documentation_fragment:
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
+  action_group:
+    support: full
+    membership: [edgeops.nomad.nomad]
   check_mode:
     support: full
   diff_mode:
@@ -98,7 +113,11 @@ node_pool:
 
 import re
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+    NomadAPIError,
+    NomadPermissionError,
+    NomadStateError,
+)
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
     NomadModule,
     duration_to_ns,
@@ -139,6 +158,29 @@ def desired(module, current):
     return after
 
 
+def require_enterprise(client, enterprise):
+    """Raise NomadStateError unless the cluster is Nomad Enterprise (before any write).
+
+    The community edition answers GET /v1/operator/license with 204 and no body
+    (command/agent/operator_endpoint_ce.go LicenseRequest) and refuses a node pool with any
+    SchedulerConfiguration: 'Feature "Node Pools Governance" is unlicensed'
+    (nomad/node_pool_endpoint_ce.go validateLicense).
+    """
+    what = "scheduler_algorithm/memory_oversubscription: need Nomad Enterprise (Node Pools Governance)"
+    if enterprise is True:
+        return
+    if enterprise is False:
+        raise NomadStateError("%s; enterprise=false says this cluster is the community edition" % what)
+    try:
+        resp = client.get("/v1/operator/license", namespaced=False)
+    except NomadPermissionError:
+        raise NomadStateError("%s; cannot tell the edition: GET /v1/operator/license needs operator:read "
+                              "(or set enterprise=true)" % what)
+    if resp.status == 204 or not resp.data:
+        raise NomadStateError("%s; this cluster is the community edition (GET /v1/operator/license "
+                              "answered %s without a license)" % (what, resp.status))
+
+
 def main():
     module = NomadModule(
         argument_spec=dict(
@@ -149,6 +191,7 @@ def main():
             node_identity_ttl=dict(type="str"),
             scheduler_algorithm=dict(type="str", choices=["binpack", "spread"]),
             memory_oversubscription=dict(type="bool"),
+            enterprise=dict(type="bool"),
         ),
         supports_check_mode=True,
     )
@@ -168,25 +211,22 @@ def main():
     client = module.client
     path = client.path("v1", "node", "pool", p["name"])
     try:
+        if p["state"] == "present" and (p["scheduler_algorithm"] is not None or p["memory_oversubscription"] is not None):
+            require_enterprise(client, p["enterprise"])
         resp = client.get_or_none(path)
         current = resp.data if resp else None
         before = comparable(current)
-        if p["state"] == "absent":
-            after = None
-        else:
-            after = desired(module, before)
-        changed = before != after
-        result = dict(changed=changed, node_pool=current or {})
-        if changed and not module.check_mode:
-            if after is None:
-                client.delete(path)
-            else:
-                body = dict(after)
-                body["NodeIdentityTTL"] = "%ds" % (after["NodeIdentityTTL"] // 10 ** 9) \
-                    if after["NodeIdentityTTL"] % 10 ** 9 == 0 else after["NodeIdentityTTL"]
-                client.put(path, body=body, idempotent=True)
-                result["node_pool"] = client.get(path).data
-        module.add_diff(result, before, after)
+        after = None if p["state"] == "absent" else desired(module, before)
+        result = dict(node_pool=current or {})
+
+        def write():
+            body = dict(after)
+            body["NodeIdentityTTL"] = "%ds" % (after["NodeIdentityTTL"] // 10 ** 9) \
+                if after["NodeIdentityTTL"] % 10 ** 9 == 0 else after["NodeIdentityTTL"]
+            client.put(path, body=body, idempotent=True)  # full upsert: safe to retry
+            result["node_pool"] = client.get(path).data
+
+        module.ensure(result, before, after, write=write, delete=lambda: client.delete(path))
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

@@ -116,30 +116,22 @@ def test_job_register_uses_check_index(double, capsys):
     assert len(registers) == 1
 
 
-class FailJson(Exception):
-    pass
-
-
-class FakeModule:
-    def __init__(self, **params):
-        self.params = params
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-
 def test_wait_deployment_outcomes(double, monkeypatch):
-    from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadClient
-    monkeypatch.setattr(nomad_job.time, "sleep", lambda s: None)
-    client = NomadClient(url=double.url)
+    from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_api
+    monkeypatch.setattr(_nomad_api.time, "sleep", lambda s: None)
+    client = _nomad_api.NomadClient(url=double.url)
     job = {"ID": "web", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "exec"}]}]}
-    client.post("/v1/job/web", body={"Job": job})
-    assert nomad_job.wait_deployment(FakeModule(wait_timeout=5), client, "web", 0)["Status"] == "successful"
+    reg = client.post("/v1/job/web", body={"Job": job}).data
+    ev = nomad_job.wait_evaluation(client, reg["EvalID"], 5)
+    dep = nomad_job.wait_deployment(client, "web", 0, 5, deployment_id=ev["DeploymentID"])
+    assert dep["Status"] == "successful" and dep["ID"] == ev["DeploymentID"]
     double.state.deployments[("default", "web")].update(Status="failed", StatusDescription="Failed due to unhealthy")
-    with pytest.raises(FailJson, match="ended failed: Failed due to unhealthy"):
-        nomad_job.wait_deployment(FakeModule(wait_timeout=5), client, "web", 0)
-    with pytest.raises(FailJson, match="version 1 still not started"):
-        nomad_job.wait_deployment(FakeModule(wait_timeout=0), client, "web", 1)
+    with pytest.raises(_nomad_api.NomadStateError, match="ended failed: Failed due to unhealthy") as err:
+        nomad_job.wait_deployment(client, "web", 0, 5)
+    assert err.value.details["deployment"]["Status"] == "failed"
+    with pytest.raises(_nomad_api.NomadTimeoutError, match="version 1 still not started after 0s"):
+        nomad_job.wait_deployment(client, "web", 1, 0, deployment_id="not-yet-created")
     batch = dict(job, ID="once", Type="batch")
-    client.post("/v1/job/once", body={"Job": batch})
-    assert nomad_job.wait_deployment(FakeModule(wait_timeout=5), client, "once", 0) is None
+    reg = client.post("/v1/job/once", body={"Job": batch}).data
+    assert nomad_job.wait_evaluation(client, reg["EvalID"], 5).get("DeploymentID") in (None, "")
+    assert nomad_job.wait_deployment(client, "once", 0, 5) is None
