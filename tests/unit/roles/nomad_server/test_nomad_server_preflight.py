@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[4]
 
 VALID = {
     "nomad_server_kube_version": "1.27",
-    "nomad_server_advertise_address": "nomad.edge.example.test",
+    "nomad_server_advertise_address": "192.0.2.10",
     "nomad_server_gossip_key_source": "secret",
     "nomad_server_gossip_key_secret_name": "nomad-gossip",
 }
@@ -38,8 +38,12 @@ CASES = {
     "replicas_nine": ({"nomad_server_replicas": 9}, "nomad_server_replicas: is 9"),
     "replicas_not_int": ({"nomad_server_replicas": "three"}, "nomad_server_replicas"),
     "lb_address_missing": ({"nomad_server_advertise_address": ""}, "nomad_server_advertise_address: must be set"),
-    "lb_address_with_port": ({"nomad_server_advertise_address": "lb.example.test:4647"},
-                             "nomad_server_advertise_address: 'lb.example.test:4647' must be a bare host name"),
+    "lb_address_with_port": ({"nomad_server_advertise_address": "192.0.2.10:4647"},
+                             "nomad_server_advertise_address: '192.0.2.10:4647' must be the IP address"),
+    # Issue 11 item 13: Nomad resolves a host name in advertise once inside the pod (command/agent/agent.go).
+    "lb_address_host_name": ({"nomad_server_advertise_address": "nomad-rpc.apps.example.test"},
+                             "nomad_server_advertise_address: 'nomad-rpc.apps.example.test' must be the IP address"),
+    "lb_address_bad_ipv4": ({"nomad_server_advertise_address": "192.0.2.300"}, "nomad_server_advertise_address: '192.0.2.300'"),
     "lb_address_with_scheme": ({"nomad_server_advertise_address": "https://lb.example.test"},
                                "nomad_server_advertise_address: 'https://lb.example.test'"),
     "region_dots": ({"nomad_server_region": "eu.west"}, "nomad_server_region: 'eu.west' must be lower-case"),
@@ -52,7 +56,24 @@ CASES = {
     "storage_size_gb": ({"nomad_server_storage_size": "10GB"}, "nomad_server_storage_size: '10GB'"),
     "backup_size_bad": ({"nomad_server_backup_storage_size": "-1Gi"}, "nomad_server_backup_storage_size"),
     "version_old": ({"nomad_server_version": "1.7.7"}, "nomad_server_version: '1.7.7' must be a Nomad version >= 1.8.0"),
-    "tls_secret_without_name": ({"nomad_server_tls_source": "secret"}, "nomad_server_tls_secret_name: must name the Secret"),
+    # Issue 12 item 4: TLS is the default; plaintext needs the loudly named opt-out.
+    "tls_none_without_opt_out": ({"nomad_server_tls_source": "none"}, "nomad_server_tls_source: is 'none': edge RPC"),
+    "tls_opt_out_with_tls": ({"nomad_server_insecure_disable_tls": True}, "nomad_server_insecure_disable_tls: is true but"),
+    "intro_enforcement_unknown": ({"nomad_server_client_introduction_enforcement": "maybe"},
+                                  "nomad_server_client_introduction_enforcement"),
+    # Issue 11 item 1: Cluster SNATs edge clients, the ipBlock on the CIDRs never matches.
+    "cidrs_with_cluster_policy": ({"nomad_server_edge_cidrs": ["198.51.100.0/24"], "nomad_server_edge_external_traffic_policy": "Cluster"},
+                                  "nomad_server_edge_external_traffic_policy: is 'Cluster' with nomad_server_edge_cidrs"),
+    # Issue 11 item 3: Enterprise needs the Enterprise image (and the reverse).
+    "enterprise_with_ce_image": ({**ENT, "nomad_server_image": "docker.io/hashicorp/nomad"},
+                                 "nomad_server_image: 'docker.io/hashicorp/nomad' is not the Enterprise image"),
+    "ce_with_enterprise_image": ({"nomad_server_image": "mirror.example.test/hashicorp/nomad-enterprise"},
+                                 "nomad_server_image: 'mirror.example.test/hashicorp/nomad-enterprise' is the Enterprise image"),
+    # Issue 10 item 4: Kubernetes >= 1.27 only.
+    "kube_version_too_old": ({"nomad_server_kube_version": "1.26"},
+                             "nomad_server_kube_version: is '1.26': the minimum supported Kubernetes is 1.27"),
+    "zone_spread_unknown": ({"nomad_server_topology_spread_when_unsatisfiable": "Sometimes"},
+                            "nomad_server_topology_spread_when_unsatisfiable"),
     "tls_source_unknown": ({"nomad_server_tls_source": "letsencrypt"}, "nomad_server_tls_source"),
     "vault_tls_without_address": ({"nomad_server_tls_source": "vault", "nomad_server_vault_auth_role": "r",
                                    "nomad_server_vault_pki_role": "r"}, "nomad_server_vault_address: must be the Vault URL"),
@@ -66,7 +87,8 @@ CASES = {
                                          "nomad_server_tls_verify_https_client: is true with a ServiceMonitor"),
     "route_without_openshift": ({"nomad_server_route_enabled": True, "nomad_server_tls_source": "secret",
                                  "nomad_server_tls_secret_name": "t"}, "nomad_server_route_enabled: a Route needs nomad_server_openshift"),
-    "route_without_tls": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True}, "nomad_server_route_enabled"),
+    "route_without_tls": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True, "nomad_server_tls_source": "none",
+                           "nomad_server_insecure_disable_tls": True}, "nomad_server_route_enabled: a Route needs"),
     "route_reencrypt_mtls": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True, "nomad_server_tls_source": "secret",
                               "nomad_server_tls_secret_name": "t"}, "nomad_server_route_termination: 'reencrypt' cannot reach"),
     "ce_audit": ({"nomad_server_audit_enabled": True}, "nomad_server_edition: is 'ce': nomad_server_audit_enabled"),
@@ -90,10 +112,20 @@ CASES = {
                                "nomad_server_acl_enabled: must be true in a federated region"),
     "secret_in_extra_config": ({"nomad_server_extra_config": {"server": {"encrypt": "abc"}}},
                                "nomad_server_extra_config: must not carry secrets"),
-    "render_without_kube_version": ({"nomad_server_kube_version": ""}, "nomad_server_kube_version: must be the target Kubernetes version"),
     "render_absent": ({"nomad_server_state": "absent"}, "nomad_server_render_dir: is set with nomad_server_state 'absent'"),
     "anti_affinity_unknown": ({"nomad_server_anti_affinity": "sometimes"}, "nomad_server_anti_affinity"),
     "edition_unknown": ({"nomad_server_edition": "pro"}, "nomad_server_edition"),
+}
+
+
+# Accepted inputs (the harness must let them through).
+VALID_CASES = {
+    "valid_baseline": {},
+    "valid_enterprise": ENT,
+    "valid_without_kube_version": {"nomad_server_kube_version": ""},
+    "valid_plaintext_opt_out": {"nomad_server_tls_source": "none", "nomad_server_insecure_disable_tls": True},
+    "valid_ipv6_advertise": {"nomad_server_advertise_address": "2001:db8::10"},
+    "valid_node_port": {"nomad_server_edge_service_type": "NodePort"},
 }
 
 
@@ -101,7 +133,7 @@ CASES = {
 def results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nomad_server_preflight")
     hosts = {}
-    for case_id, case in [("valid_baseline", ({}, None)), ("valid_enterprise", (ENT, None))] + list(CASES.items()):
+    for case_id, case in [(k, (v, None)) for k, v in VALID_CASES.items()] + list(CASES.items()):
         overrides = case[0]
         hosts[case_id] = {**VALID, **overrides, "nomad_server_render_dir": str(tmp / "render" / case_id),
                           "record": str(tmp / (case_id + ".json")), "ansible_connection": "local",
@@ -144,7 +176,7 @@ def test_at_least_twenty_bad_inputs():
     assert len(CASES) >= 20
 
 
-@pytest.mark.parametrize("case_id", ["valid_baseline", "valid_enterprise"])
+@pytest.mark.parametrize("case_id", sorted(VALID_CASES))
 def test_valid_inputs_pass(results, case_id):
     assert results.get(case_id) == {"ok": True}, results.get(case_id) or results["__log__"]
 
