@@ -108,8 +108,11 @@ CASES = {
                                "nomad_server_edge_node_port_rpc: is 4647: NodePorts are 30000-32767"),
     "edge_cidr_bad": ({"nomad_server_edge_cidrs": ["10.0.0.0"]}, "nomad_server_edge_cidrs: ['10.0.0.0'] are not CIDRs"),
     "http_namespace_bad": ({"nomad_server_http_namespaces": ["Monitoring"]}, "nomad_server_http_namespaces"),
-    "federation_without_acl": ({"nomad_server_authoritative_region": "us", "nomad_server_region": "eu", "nomad_server_acl_enabled": False},
-                               "nomad_server_acl_enabled: must be true in a federated region"),
+    # Issue 11 item 11: federation does not form with what the role renders, so the inputs are refused.
+    "federation_refused": ({"nomad_server_authoritative_region": "us", "nomad_server_region": "eu"},
+                           "nomad_server_authoritative_region: multi-region federation is not supported"),
+    "replication_token_refused": ({"nomad_server_replication_token_secret_name": "repl"},
+                                  "nomad_server_replication_token_secret_name: only multi-region federation uses it"),
     "secret_in_extra_config": ({"nomad_server_extra_config": {"server": {"encrypt": "abc"}}},
                                "nomad_server_extra_config: must not carry secrets"),
     "render_absent": ({"nomad_server_state": "absent"}, "nomad_server_render_dir: is set with nomad_server_state 'absent'"),
