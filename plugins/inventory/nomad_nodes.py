@@ -82,9 +82,18 @@ options:
   details:
     description:
       - Also read each node in full (C(GET /v1/node/:id)) for C(nomad_attributes), C(nomad_meta) and the
-        architecture groups. One request per node - slower on large clusters.
+        architecture groups. One request per node (Nomad's node list carries only C(os.name) of the
+        attributes and no meta), O(details_concurrency) of them at a time.
+      - A node that is gone between the list and its read (404) keeps the fields of the list.
     type: bool
     default: false
+  details_concurrency:
+    description:
+      - How many node reads of O(details=true) are in flight at once. A bound, so that a large
+        cluster's servers are not flooded; 1 reads the nodes one after the other.
+    type: int
+    default: 16
+    version_added: 0.1.0
   default_groups:
     description: Create the C(nomad_pool_*), C(nomad_dc_*), C(nomad_class_*), C(nomad_status_*), C(nomad_os_*) groups.
     type: bool
@@ -106,10 +115,13 @@ groups:
   windows: nomad_os == 'windows'
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError, NomadClient
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+    NomadAPIError, NomadClient, NomadNotFoundError)
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -133,10 +145,27 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             nodes = client.get_all("/v1/nodes", query=query, namespaced=False)
             if self.get_option("details"):
-                nodes = [client.get(client.path("v1", "node", n["ID"]), namespaced=False).data for n in nodes]
+                nodes = self._read_details(client, nodes)
         except NomadAPIError as exc:
             raise AnsibleError("nomad_nodes: %s" % exc)
         return nodes
+
+    def _read_details(self, client, stubs):
+        """GET /v1/node/:id for every node, at most details_concurrency at a time, in list order."""
+        def read(stub):
+            try:
+                return client.get(client.path("v1", "node", stub["ID"]), namespaced=False).data
+            except NomadNotFoundError:
+                return stub  # garbage-collected since the list was read
+
+        workers = max(1, min(int(self.get_option("details_concurrency") or 1), len(stubs)))
+        if workers == 1:
+            return [read(stub) for stub in stubs]
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            return list(pool.map(read, stubs))  # the first error (e.g. a 403) is raised here ...
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # ... and the reads not started yet are dropped
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)

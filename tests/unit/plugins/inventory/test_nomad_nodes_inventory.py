@@ -85,3 +85,80 @@ def test_api_error_is_reported():
     with pytest.raises(AnsibleError) as err:
         run(url="http://127.0.0.1:9", timeout=2, retries=0)
     assert "cannot reach" in str(err.value)
+
+
+class _SlowClient(object):
+    """Stands in for NomadClient in the details reads: each read takes 20 ms and counts how many
+    are in flight at once (the double answers too fast to see that)."""
+
+    def __init__(self, count, missing=(), denied=()):
+        import threading
+        self.stubs = [{"ID": "id-%03d" % i, "Name": "n%03d" % i, "NodePool": "default", "Status": "ready"}
+                      for i in range(count)]
+        self.missing, self.denied = set(missing), set(denied)
+        self.lock, self.now, self.peak, self.reads = threading.Lock(), 0, 0, 0
+
+    path = staticmethod(lambda *parts: "/" + "/".join(parts))
+
+    def get_all(self, path, query=None, namespaced=True):
+        return [dict(s) for s in self.stubs]
+
+    def get(self, path, namespaced=True):
+        import time
+        from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+            NomadNotFoundError, NomadPermissionError, NomadResponse)
+        node_id = path.rsplit("/", 1)[1]
+        with self.lock:
+            self.now += 1
+            self.reads += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(0.02)
+            if node_id in self.missing:
+                raise NomadNotFoundError("node not found", status=404)
+            if node_id in self.denied:
+                raise NomadPermissionError("Permission denied", status=403)
+            return NomadResponse(200, {"ID": node_id, "Name": "n" + node_id[3:], "NodePool": "default",
+                                       "Status": "ready", "Attributes": {"cpu.arch": "arm64"}, "Meta": {}}, {})
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+def run_with(client, **options):
+    plugin = InventoryModule()
+    plugin.get_option = dict(DEFAULTS, details=True, **options).get
+    plugin._client = lambda: client
+    inventory = InventoryData()
+    BaseInventoryPlugin.parse(plugin, inventory, DataLoader(), "edge.nomad_nodes.yml")
+    plugin.populate(plugin.fetch())
+    return inventory
+
+
+def test_details_reads_are_concurrent_and_bounded():
+    client = _SlowClient(40)
+    inv = run_with(client, details_concurrency=4)
+    assert client.peak == 4  # in flight at once: never more than the bound, and not one by one
+    assert client.reads == 40
+    assert sorted(inv.hosts) == ["n%03d" % i for i in range(40)]
+    assert hosts(inv, "nomad_arch_arm64") == ["n%03d" % i for i in range(40)]
+
+
+def test_details_concurrency_1_reads_one_by_one():
+    client = _SlowClient(5)
+    run_with(client, details_concurrency=1)
+    assert client.peak == 1
+
+
+def test_details_node_gone_keeps_the_list_fields():
+    client = _SlowClient(3, missing={"id-001"})
+    inv = run_with(client, details_concurrency=2)
+    assert sorted(inv.hosts) == ["n000", "n001", "n002"]
+    assert "nomad_arch" not in inv.hosts["n001"].vars and inv.hosts["n000"].vars["nomad_arch"] == "arm64"
+
+
+def test_details_error_stops_the_reads():
+    client = _SlowClient(200, denied={"id-000"})
+    with pytest.raises(AnsibleError, match="Permission denied"):
+        run_with(client, details_concurrency=4)
+    assert client.reads < 200  # reads not started when the 403 came back are dropped
