@@ -21,7 +21,12 @@ VALID = {
     "nomad_client_gpg_key": FAKE_KEY,
     # Never a real download from unit tests: nothing listens here.
     "nomad_client_download_base_url": "http://127.0.0.1:9/no-downloads-in-unit-tests",
+    # TLS is on by default: preflight needs the three controller paths (read only by the configure step).
+    "nomad_client_tls_ca_file": "/pki/ca.pem",
+    "nomad_client_tls_cert_file": "/pki/cert.pem",
+    "nomad_client_tls_key_file": "/pki/key.pem",
 }
+NO_TLS_FILES = {"nomad_client_tls_ca_file": "", "nomad_client_tls_cert_file": "", "nomad_client_tls_key_file": ""}
 
 
 def run_playbook(tmp: Path, plays: list, inventory: str, *extra: str) -> subprocess.CompletedProcess:
