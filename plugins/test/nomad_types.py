@@ -4,7 +4,8 @@
 
 Each test is true when the validator of the same name in plugin_utils/_nomad_validators.py finds
 nothing wrong; the roles' preflight tables use the ``edgeops.nomad.type_errors`` filter for the
-messages. Options are passed as keyword arguments, e.g. ``is edgeops.nomad.go_duration(allow_negative=true)``.
+messages. Options are passed as arguments, e.g. ``is edgeops.nomad.go_duration(allow_negative=true)`` or, in
+``select``/``rejectattr``, positionally: ``rejectattr('path', 'edgeops.nomad.absolute_path', 'posix')``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ TESTS = (
 def _make(name):
     validator = VALIDATORS[name]
 
-    def test(value, **options):
-        return validator(value, **options) is None
+    def test(value, *args, **options):
+        return validator(value, *args, **options) is None
 
     test.__name__ = name
     test.__doc__ = validator.__doc__

@@ -160,3 +160,9 @@ def test_go_duration_values():
     assert v.parse_go_duration("1h30m") == 5400 * 10 ** 9
     assert v.parse_go_duration("1.5s") == 1500 * 10 ** 6
     assert v.parse_go_duration("-0") == 0
+
+
+def test_options_can_be_positional_for_select_and_rejectattr():
+    assert PLUGINS["absolute_path"]("/srv", "posix") is True
+    assert PLUGINS["absolute_path"]("C:\\srv", "posix") is False
+    assert PLUGINS["host_port"]("lb", "optional") is True
