@@ -8,8 +8,8 @@ GitOps path (the same object list the apply path sends), then:
 3. pod specs of OpenShift input sets against the restricted-v2 SCC rules;
 4. no secrets in ConfigMaps;
 5. every rendered server.hcl against Nomad's agent schema (tests/nomad_schema);
-6. apiVersions follow the target version (1.20: policy/v1beta1, batch/v1beta1) and rendering
-   twice gives the same bytes.
+6. no removed API (policy/v1beta1, batch/v1beta1: gone since Kubernetes 1.25; the minimum is 1.27)
+   is rendered, and rendering twice gives the same bytes.
 
     python -m tests.k8s_validate.run [SET ...]
 """
@@ -28,6 +28,7 @@ HERE = os.path.join(ROOT, "tests", "k8s_validate")
 OUT = os.path.join(ROOT, ".cache", "k8s-validate")
 SHARED = os.environ.get("EDGEOPS_SHARED") or os.path.join(ROOT, "..", "shared")
 KUBE_VERSIONS = ("1.27.0", "1.33.0")
+REMOVED_APIS = ("policy/v1beta1", "batch/v1beta1")
 
 
 def render_jobs(sets):
@@ -39,7 +40,6 @@ def render_jobs(sets):
     if "ce-full" in sets:
         full = dict(jobs[sets.index("ce-full")][1])
         jobs.append(("ce-full-again", full))
-        jobs.append(("ce-full-k1.20", dict(full, nomad_server_kube_version="1.20")))
     return jobs
 
 
@@ -124,17 +124,17 @@ def main(argv):
             yaml.safe_dump_all(builtin, handle)
         builtin_files.append(path)
         counts["builtin"] += len(builtin)
-    # Same inputs, same bytes; and the 1.20 render picks the beta APIs.
+    # Same inputs, same bytes; and no removed API anywhere.
     if "ce-full" in sets:
         for one, two in zip(manifests("ce-full")[0], manifests("ce-full-again")[0]):
             with open(one, "rb") as h1, open(two, "rb") as h2:
                 if h1.read() != h2.read():
                     errors.append("ce-full: rendering twice gave different bytes for %s" % os.path.basename(one))
-        kinds = {pair[1]["kind"]: pair[1]["apiVersion"] for pair in manifests("ce-full-k1.20")[1]}
-        want = {"PodDisruptionBudget": "policy/v1beta1", "CronJob": "batch/v1beta1"}
-        for kind, version in want.items():
-            if kinds.get(kind) != version:
-                errors.append("ce-full-k1.20: %s has apiVersion %s, want %s" % (kind, kinds.get(kind), version))
+    for name in sets:
+        for _path, obj in manifests(name)[1]:
+            if obj["apiVersion"] in REMOVED_APIS:
+                errors.append("%s: %s/%s uses %s, removed in Kubernetes 1.25"
+                              % (name, obj["kind"], obj["metadata"]["name"], obj["apiVersion"]))
     for version in KUBE_VERSIONS:
         proc = subprocess.run(["kubernetes-validate", "--strict", "--quiet", "-k", version] + builtin_files,
                               capture_output=True, text=True, check=False)
