@@ -18,10 +18,12 @@ def main(argv=None):
     parser.add_argument("--tls-key")
     parser.add_argument("--tls-client-ca", help="require client certificates signed by this CA")
     parser.add_argument("--url-file", help="write the base URL here once listening")
+    parser.add_argument("--record", help="append every request (method, path, query, JSON body) to this JSONL file "
+                                         "(default: $NOMAD_API_DOUBLE_RECORD)")
     args = parser.parse_args(argv)
     state = DoubleState(acl=args.acl, nodes=args.nodes)
     double = NomadAPIDouble(state, host=args.host, port=args.port, tls_cert=args.tls_cert,
-                            tls_key=args.tls_key, tls_client_ca=args.tls_client_ca)
+                            tls_key=args.tls_key, tls_client_ca=args.tls_client_ca, record=args.record)
     if args.url_file:
         with open(args.url_file, "w") as handle:
             handle.write(double.url + "\n")

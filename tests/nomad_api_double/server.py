@@ -1367,6 +1367,14 @@ class Handler(BaseHTTPRequestHandler):
         return 200, copy.deepcopy(var), self.write_headers(idx)
 
     # -- operator --------------------------------------------------------------------
+    def operator_license(self):
+        """command/agent/operator_endpoint_ce.go LicenseRequest (the double is the community edition):
+        GET answers 204 with no body, PUT 501 "Nomad Enterprise only endpoint"."""
+        if self.command != "GET":
+            raise HTTPFailure(501, "Nomad Enterprise only endpoint")
+        self.auth(("operator", "read"))
+        return 204, None, {}
+
     def autopilot_config(self):
         st = self.state
         self.auth(("operator", "read" if self.command == "GET" else "write"))
@@ -1407,6 +1415,13 @@ class Handler(BaseHTTPRequestHandler):
         body = {"Healthy": st.autopilot_healthy, "FailureTolerance": 1 if st.autopilot_healthy else 0,
                 "Voters": [s["ID"] for s in servers], "Leader": servers[0]["ID"], "Servers": servers}
         return (200 if st.autopilot_healthy else 429), body, self.read_headers()
+
+    def operator_license(self):
+        """command/agent/operator_endpoint_ce.go LicenseRequest: the community edition answers GET with
+        204 and no body (no ACL check), PUT with 501."""
+        if self.command == "PUT":
+            raise HTTPFailure(501, "Nomad Enterprise only endpoint")
+        return 204, None, {}
 
     def raft_configuration(self):
         self.auth("management")
@@ -1549,24 +1564,31 @@ def hcl_job_to_api(job_id, spec):
     return job
 
 
+def _default(obj, key, value):
+    """Set a default where the key is missing or JSON null (api.Job's nil pointers arrive as null)."""
+    if obj.get(key) is None:
+        obj[key] = value
+    return obj[key]
+
+
 def canonicalize(job):
     """Fill defaults like api.Job.Canonicalize does for the fields the double keeps."""
-    job.setdefault("Name", job.get("ID"))
-    job.setdefault("Type", "service")
-    job.setdefault("Priority", 50)
-    job.setdefault("Region", "global")
-    job.setdefault("Namespace", "default")
-    job.setdefault("Datacenters", ["*"])
+    _default(job, "Name", job.get("ID"))
+    _default(job, "Type", "service")
+    _default(job, "Priority", 50)
+    _default(job, "Region", "global")
+    _default(job, "Namespace", "default")
+    _default(job, "Datacenters", ["*"])
     if not job.get("NodePool"):
         job["NodePool"] = "default"
-    job.setdefault("Stop", False)
+    _default(job, "Stop", False)
     job.setdefault("Meta", None)
     for group in job.get("TaskGroups") or []:
-        group.setdefault("Count", 1)
+        _default(group, "Count", 1)
         for task in group.get("Tasks") or []:
-            resources = task.setdefault("Resources", {})
-            resources.setdefault("CPU", 100)
-            resources.setdefault("MemoryMB", 300)
+            resources = _default(task, "Resources", {})
+            _default(resources, "CPU", 100)
+            _default(resources, "MemoryMB", 300)
     return job
 
 
@@ -1663,9 +1685,11 @@ ROUTES = [
     _r("GET PUT POST DELETE", r"/v1/job/([^/]+)", H.job_obj),
     _r("GET", r"/v1/vars", H.vars_list),
     _r("GET PUT POST DELETE", r"/v1/var/(.+)", H.var_obj),
+    _r("GET PUT", r"/v1/operator/license", H.operator_license),
     _r("GET PUT", r"/v1/operator/autopilot/configuration", H.autopilot_config),
     _r("GET", r"/v1/operator/autopilot/health", H.autopilot_health),
     _r("GET", r"/v1/operator/raft/configuration", H.raft_configuration),
+    _r("GET PUT", r"/v1/operator/license", H.operator_license),
     _r("GET PUT POST", r"/v1/operator/snapshot", H.snapshot),
     _r("GET POST", r"/_double/([a-z-]+)", H.control),
 ]

@@ -335,6 +335,22 @@ def test_roles_auth_methods_binding_rules(double, token):
     assert call(double, "DELETE", "/v1/acl/binding-rule/" + rule["ID"], token=token)[0] == 200
 
 
+def test_license_endpoint_of_the_community_edition(double):
+    """command/agent/operator_endpoint_ce.go LicenseRequest: GET 204 without a body (no ACL check), PUT 501."""
+    assert call(double, "GET", "/v1/operator/license") == (204, "")
+    assert call(double, "PUT", "/v1/operator/license", {}) == (501, "Nomad Enterprise only endpoint")
+
+
+def test_api_client_nulls_take_the_defaults(double, token):
+    """api.Job's nil pointers arrive as JSON null; api.Job.Canonicalize fills them (Type service, ...)."""
+    body = {"Job": {"ID": "web", "Type": None, "Region": None, "Namespace": None, "Datacenters": None,
+                    "TaskGroups": [{"Name": "g", "Count": None, "Tasks": [{"Name": "t", "Driver": "exec",
+                                                                         "Resources": None}]}]}}
+    assert call(double, "POST", "/v1/jobs", body, token)[0] == 200
+    stored = json.loads(call(double, "GET", "/v1/job/web", token=token)[1])
+    assert (stored["Type"], stored["TaskGroups"][0]["Count"]) == ("service", 1)
+
+
 def test_windows_nodes_report_the_platform_name(double, token):
     """client/fingerprint/host.go: os.name is gopsutil's Platform, the Windows product name."""
     nodes = json.loads(call(double, "GET", "/v1/nodes?os=true", token=token)[1])
