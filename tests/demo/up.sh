@@ -71,7 +71,15 @@ if ! alive "$DEMO_STATE/nomad-double.pid"; then
   for _ in $(seq 50); do [ -s "$DEMO_STATE/nomad-double.url" ] && break; sleep 0.1; done
 fi
 
+# TEST MATERIAL: a throwaway CA and client certificate for the edge clients (TLS is on by default);
+# the certificates live 2 days, so they are rewritten when older than one.
+if [ -z "$(find "$DEMO_STATE/tls/client-key.pem" -mtime -1 2>/dev/null)" ]; then
+  mkdir -p "$DEMO_STATE/tls"
+  "$DEMO_ROOT/.venv/bin/python" -m tests.nomad_api_double.testca "$DEMO_STATE/tls" >/dev/null
+fi
+
 cat > "$DEMO_STATE/env" <<ENV
+export EDGEOPS_DEMO_TLS_DIR=$DEMO_STATE/tls
 export EDGEOPS_NOMAD_MIRROR_URL=$(cat "$DEMO_STATE/mirror.url")
 export EDGEOPS_NOMAD_MIRROR_DIR=$DEMO_STATE/mirror
 export EDGEOPS_NOMAD_CACHE_DIR=$DEMO_STATE/controller-cache
