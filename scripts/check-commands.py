@@ -81,33 +81,47 @@ def shell_code(text: str) -> str:
             out.append("\n" if c == "\n" else " ")
         elif top == '"':
             if c == "\\":
-                out.append("  "[: len(text[i:i + 2])]); i += 2; continue
+                out.append("  "[: len(text[i:i + 2])])
+                i += 2
+                continue
             if c == '"':
-                state.pop(); out.append(" ")
+                state.pop()
+                out.append(" ")
             elif text.startswith("$(", i):
-                state.append("("); out.append("$("); i += 2; continue
+                state.append("(")
+                out.append("$(")
+                i += 2
+                continue
             else:
                 out.append("\n" if c == "\n" else " ")
         else:
             if c == "\\":
-                out.append(text[i:i + 2]); i += 2; continue
+                out.append(text[i:i + 2])
+                i += 2
+                continue
             if c == "#" and (i == 0 or text[i - 1] in " \t\n;"):
                 j = text.find("\n", i)
                 i = n if j < 0 else j
                 continue
             if c in "'\"":
-                state.append(c); out.append(" __q__ ")
+                state.append(c)
+                out.append(" __q__ ")
             elif text.startswith("$((", i):  # arithmetic: no commands
                 j = text.find("))", i)
                 i = n if j < 0 else j + 2
                 out.append(" __q__ ")
                 continue
             elif text.startswith("$(", i):
-                state.append("("); out.append("$("); i += 2; continue
+                state.append("(")
+                out.append("$(")
+                i += 2
+                continue
             elif c == "(" and top == "(":
-                state.append("("); out.append(c)
+                state.append("(")
+                out.append(c)
             elif c == ")" and top == "(":
-                state.pop(); out.append(")")
+                state.pop()
+                out.append(")")
             else:
                 out.append(c)
         i += 1
