@@ -2,7 +2,9 @@
 # The test cluster: a real, current Kubernetes control plane on 127.0.0.1 with simulated nodes.
 #   etcd + kube-apiserver (PodSecurity and ValidatingAdmissionPolicy admission on)
 #   + kube-controller-manager (StatefulSet, disruption, PV binder, hostPath provisioner, pod GC, ...)
-#   + kube-scheduler + kwok (keeps fake nodes Ready, moves pods bound to them to Running/Ready).
+#   + kube-scheduler + kwok (keeps fake nodes Ready, moves pods bound to them to Running/Ready)
+#   + stand-ins for OpenShift's namespace UID allocation and the Vault Secrets Operator
+#     (standin_controllers.py).
 # Binaries are built from Go modules by tests/cluster/build.sh (versions in versions.env).
 #
 #   tests/cluster/cluster.sh up [LAYOUT]    start everything, install CRDs, StorageClass, the
@@ -25,7 +27,7 @@ PORT="${EDGEOPS_CLUSTER_PORT:-6443}"
 ETCD_PORT=$((PORT + 10)) ETCD_PEER_PORT=$((PORT + 11)) KCM_PORT=$((PORT + 12))
 SCHED_PORT=$((PORT + 13)) KWOK_PORT=$((PORT + 14))
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
-COMPONENTS=(kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
+COMPONENTS=(standin-controllers kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 log() { printf '== cluster: %s\n' "$*" >&2; }
 
@@ -135,6 +137,9 @@ up() {
     --server-address="127.0.0.1:$KWOK_PORT"
   kube setup --crds "${EDGEOPS_SHARED:-$ROOT/../shared}/schemas/crds" \
     --scc "${EDGEOPS_SHARED:-$ROOT/../shared}/schemas/scc-restricted-v2.yaml"
+  # TEST DOUBLES of controllers a real cluster has: OpenShift's namespace UID allocation (plus the
+  # Pod Security labels this test bed enforces) and the Vault Secrets Operator.
+  K8S_AUTH_KUBECONFIG="$RUN/kubeconfig" spawn standin-controllers "$PY" "$HERE/standin_controllers.py"
   kube layout "$layout"
   if ! all_alive; then
     log "a component exited:"; status_lines >&2; stop_procs; exit 1
@@ -152,7 +157,7 @@ status_lines() {
 
 stop_procs() {
   local name pid
-  for name in vso-standin "${COMPONENTS[@]}"; do
+  for name in "${COMPONENTS[@]}"; do
     [ -f "$RUN/$name.pid" ] || continue
     pid="$(cat "$RUN/$name.pid")"
     if kill -0 "$pid" 2>/dev/null; then

@@ -17,7 +17,6 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 log "test cluster (real Kubernetes control plane 1.34, simulated nodes)"
 bash tests/cluster/cluster.sh up zones
-bash tests/cluster/vso_standin.sh start
 
 log "edge container images (cached)"
 bash tests/images/build.sh amd64 >/dev/null

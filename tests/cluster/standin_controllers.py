@@ -1,12 +1,19 @@
-"""TEST DOUBLE of the Vault Secrets Operator: writes the destination Secret of every
-VaultPKISecret and VaultStaticSecret in the cluster, as the operator does once Vault answers.
+"""TEST DOUBLES of two controllers a real cluster runs, in one process next to the test cluster.
+
+1. OpenShift's namespace SCC allocation (cluster-policy-controller): every new namespace gets a
+   UID range, supplemental groups and an MCS label (openshift.io/sa.scc.* annotations, which the
+   restricted-v2 policy of scc_policy.py reads), and the Pod Security labels `restricted`
+   (enforce, audit, warn) that this test bed requires. The cluster's own namespaces are left alone.
+
+2. The Vault Secrets Operator: writes the destination Secret of every VaultPKISecret and
+   VaultStaticSecret in the cluster, as the operator does once Vault answers.
 
 No Vault runs here. The PKI Secret holds a throwaway self-signed certificate for the object's
 commonName and altNames (type kubernetes.io/tls plus ca.crt); a static Secret holds one key per
 transformation template, with placeholder text. What the role is tested for is the order: it
 applies the VSO objects, waits for their Secrets, and only then the workload that mounts them.
 
-    python tests/cluster/vso_standin.py        # runs until killed (tests/cluster/vso_standin.sh)
+    python tests/cluster/standin_controllers.py   # runs until killed (started by cluster.sh up)
 """
 import base64
 import os
@@ -18,6 +25,36 @@ from kubernetes import client, config, dynamic
 from kubernetes.client.rest import ApiException
 
 GROUP = "secrets.hashicorp.com/v1beta1"
+SYSTEM_NAMESPACES = {"kube-system", "kube-public", "kube-node-lease", "default"}
+UID_ANNOTATION = "openshift.io/sa.scc.uid-range"
+BLOCK = 10000
+FIRST_UID = 1000000000
+
+
+def allocate_namespaces(core):
+    """Annotate namespaces as OpenShift's cluster-policy-controller does, sequential UID blocks."""
+    namespaces = core.list_namespace().items
+    used = []
+    for ns in namespaces:
+        value = (ns.metadata.annotations or {}).get(UID_ANNOTATION)
+        if value:
+            used.append(int(value.split("/")[0]))
+    for ns in namespaces:
+        name = ns.metadata.name
+        if name in SYSTEM_NAMESPACES or (ns.metadata.annotations or {}).get(UID_ANNOTATION):
+            continue
+        if ns.status.phase == "Terminating":
+            continue
+        start = max(used) + BLOCK if used else FIRST_UID
+        used.append(start)
+        block = (start - FIRST_UID) // BLOCK
+        patch = {"metadata": {
+            "annotations": {UID_ANNOTATION: f"{start}/{BLOCK}",
+                            "openshift.io/sa.scc.supplemental-groups": f"{start}/{BLOCK}",
+                            "openshift.io/sa.scc.mcs": f"s0:c{block // 1024 + 1},c{block % 1024}"},
+            "labels": {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}}}
+        core.patch_namespace(name, patch)
+        print(f"namespace {name}: UID range {start}/{BLOCK}, Pod Security restricted", flush=True)
 
 
 def self_signed(common_name, alt_names):
@@ -55,6 +92,7 @@ def main():
     dyn = dynamic.DynamicClient(api)
     kinds = [dyn.resources.get(api_version=GROUP, kind=k) for k in ("VaultPKISecret", "VaultStaticSecret")]
     while True:
+        allocate_namespaces(core)
         for res in kinds:
             for item in res.get().items:
                 obj = item.to_dict()
@@ -68,7 +106,7 @@ def main():
                         raise
                     core.create_namespaced_secret(ns, secret_for(res.kind, obj))
                     print(f"wrote Secret {ns}/{name} for {res.kind} {obj['metadata']['name']}", flush=True)
-        time.sleep(1)
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":
