@@ -46,8 +46,20 @@ if ansible-playbook -i inventories/local edgeops.nomad.restore -e "nomad_snapsho
 fi
 log "restore without confirmation refused: ok"
 
+# The double's node is not the container's agent: once the container runs 2.0.6, tell the double that
+# node "$node" came back at 2.0.6, as the real agent would report it (upgrade_clients waits for that).
+( for _ in $(seq 300); do
+    if podman exec "$host" /usr/local/bin/nomad version 2>/dev/null | grep -qx 'Nomad v2.0.6'; then
+      curl -fsS -o /dev/null -X POST -d "{\"name\": \"$node\", \"attributes\": {\"nomad.version\": \"2.0.6\"}}" \
+        "$NOMAD_ADDR/_double/node-attributes"
+      exit 0
+    fi
+    sleep 2
+  done ) &
+reporter=$!
 play upgrade-clients edgeops.nomad.upgrade_clients -l "$host" -e nomad_client_version=2.0.6 \
-  -e "nomad_client_node_name=$node" -e nomad_upgrade_clients_drain_deadline=5m
+  -e "nomad_client_node_name=$node" -e nomad_upgrade_clients_drain_deadline=5m -e nomad_upgrade_clients_ready_delay=3
+kill "$reporter" 2>/dev/null || true
 version="$(podman exec "$host" /usr/local/bin/nomad version | head -n1)"
 [ "$version" = "Nomad v2.0.6" ] || { log "$host runs '$version', not Nomad v2.0.6"; exit 1; }
 node_id="$(api /v1/nodes | .venv/bin/python -c "import json,sys; print([n['ID'] for n in json.load(sys.stdin) if n['Name']=='$node'][0])")"

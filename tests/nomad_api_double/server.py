@@ -1497,6 +1497,12 @@ class Handler(BaseHTTPRequestHandler):
                 self._bypass_auth = False
         elif what == "clear-requests":
             st.requests = []
+        elif what == "node-attributes":  # a node's agent came back changed (e.g. a new nomad.version)
+            node = next((n for n in st.nodes.values() if n["Name"] == body.get("name")), None)
+            if node is None:
+                raise HTTPFailure(404, "node not found")
+            node["Attributes"].update(body.get("attributes") or {})
+            node["ModifyIndex"] = st.next_index()
         else:
             raise HTTPFailure(404, "unknown double control %s" % what)
         return 200, {"ok": True}, {}
