@@ -335,8 +335,8 @@ def parse_policy(rules):
         if not ACL_NS_RE.match(name):
             raise ValueError("Invalid namespace name: %s" % _go_struct("NamespacePolicy", Name=name, Policy=policy))
         if policy and policy not in POLICY_LEVELS:
-            raise ValueError("Invalid namespace policy: %s" % _go_struct("NamespacePolicy", Name=name, Policy=policy,
-                                                                          Capabilities=caps))
+            dump = _go_struct("NamespacePolicy", Name=name, Policy=policy, Capabilities=caps)
+            raise ValueError("Invalid namespace policy: %s" % dump)
         for cap in caps:
             if cap not in NAMESPACE_CAPABILITIES:
                 raise ValueError("Invalid namespace capability '%s': %s" % (

@@ -1132,8 +1132,8 @@ class Handler(BaseHTTPRequestHandler):
             raise HTTPFailure(400, "Job must have a valid ID" if plan else "Job ID hasn't been provided")
         if job_id is not None and jid != job_id:
             raise HTTPFailure(400, "Job ID does not match" if plan else "Job ID does not match name")
-        if (field(job, "Type") or "") == "system" and any(field(g, "Scaling") is not None
-                                                        for g in field(job, "TaskGroups") or []):
+        scaled = [g for g in field(job, "TaskGroups") or [] if field(g, "Scaling") is not None]
+        if (field(job, "Type") or "") == "system" and scaled:
             raise HTTPFailure(400, "Task groups with job type system do not support scaling blocks")
         namespace = rules.job_namespace(self.query.get("namespace"), body, job)
         job = canonicalize(copy.deepcopy(job))

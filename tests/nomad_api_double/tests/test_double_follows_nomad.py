@@ -282,8 +282,8 @@ def test_node_pool_ttl_encoded_as_nanoseconds(double, token):
     ("", 200, {"server": {"ok": True, "message": "ok"}}),
     ("?type=server", 200, {"server": {"ok": True, "message": "ok"}}),
     ("?type=client", 500, {"client": {"ok": False, "message": "client not enabled"}}),
-    ("?type=client&type=server", 500, {"client": {"ok": False, "message": "client not enabled"},
-                                        "server": {"ok": True, "message": "ok"}}),
+    ("?type=client&type=server", 500, {
+        "client": {"ok": False, "message": "client not enabled"}, "server": {"ok": True, "message": "ok"}}),
 ])
 def test_agent_health_type(double, query, status, body):
     """command/agent/agent_endpoint.go HealthRequest on a server agent (client off)."""
@@ -343,9 +343,9 @@ def test_license_endpoint_of_the_community_edition(double):
 
 def test_api_client_nulls_take_the_defaults(double, token):
     """api.Job's nil pointers arrive as JSON null; api.Job.Canonicalize fills them (Type service, ...)."""
+    task = {"Name": "t", "Driver": "exec", "Resources": None}
     body = {"Job": {"ID": "web", "Type": None, "Region": None, "Namespace": None, "Datacenters": None,
-                    "TaskGroups": [{"Name": "g", "Count": None, "Tasks": [{"Name": "t", "Driver": "exec",
-                                                                         "Resources": None}]}]}}
+                    "TaskGroups": [{"Name": "g", "Count": None, "Tasks": [task]}]}}
     assert call(double, "POST", "/v1/jobs", body, token)[0] == 200
     stored = json.loads(call(double, "GET", "/v1/job/web", token=token)[1])
     assert (stored["Type"], stored["TaskGroups"][0]["Count"]) == ("service", 1)
