@@ -5,6 +5,7 @@ rule it restates; the texts are Nomad's. Read from the source, not copied: only 
 the error strings, which the HTTP API returns to callers, are the same.
 """
 
+import datetime
 import json
 import re
 
@@ -418,6 +419,22 @@ def policy_errors(name, description, rules, job_acl):
     return errors
 
 
+def _instant(value):
+    """An RFC 3339 time -> a comparable instant (Go's time.Equal ignores the written form)."""
+    if not isinstance(value, str) or not value:
+        return value
+    text = value.replace("Z", "+00:00")
+    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", text)
+    if not match:
+        return value
+    frac = (match.group(2) or ".0")[1:]
+    try:
+        base = datetime.datetime.fromisoformat(match.group(1) + match.group(3))
+    except ValueError:
+        return value
+    return (base.timestamp(), int((frac + "000000000")[:9]))
+
+
 def token_errors(token, existing):
     """nomad/structs/acl.go ACLToken.Validate(minTTL, maxTTL, existing)."""
     errors = []
@@ -447,7 +464,8 @@ def token_errors(token, existing):
             errors.append("cannot toggle global mode")
         if (existing["ExpirationTTL"] or 0) != ttl:
             errors.append("cannot update expiration TTL")
-        if token.get("ExpirationTime") is not None and token["ExpirationTime"] != existing["ExpirationTime"]:
+        if token.get("ExpirationTime") is not None and \
+                _instant(token["ExpirationTime"]) != _instant(existing["ExpirationTime"]):  # time.Equal
             errors.append("cannot update expiration time")
     return errors
 

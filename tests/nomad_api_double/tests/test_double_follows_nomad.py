@@ -196,6 +196,11 @@ def test_token_update_refuses_global_and_ttl_changes(double, token):
         (400, "token 0 invalid: " + one("cannot update expiration TTL"))
     assert call(double, "PUT", path, dict(base, ExpirationTTL=None, Global=True), token) == \
         (400, "token 0 invalid: 2 errors occurred:\n\t* cannot toggle global mode\n\t* cannot update expiration TTL\n\n")
+    expires = created["ExpirationTime"]  # time.Equal: the same instant written otherwise is no change
+    same = expires.replace("Z", ".000000000+00:00")
+    assert call(double, "PUT", path, dict(base, ExpirationTime=same), token)[0] == 200
+    assert call(double, "PUT", path, dict(base, ExpirationTime="2099-01-01T00:00:00Z"), token) == \
+        (400, "token 0 invalid: " + one("cannot update expiration time"))
     status, body = call(double, "PUT", path, dict(base, Name="renamed"), token)
     assert status == 200 and json.loads(body)["Name"] == "renamed"
     assert json.loads(body)["SecretID"] == created["SecretID"]
