@@ -1,0 +1,266 @@
+#!/usr/bin/env python
+"""Benchmark (not a test): edgeops.nomad.nomad_client side by side with ansible-community/ansible-nomad.
+
+Both converge the same kind of fresh containers (tests/images/build.sh: Debian 12, systemd as PID 1,
+podman connection, the same forks) from the same local mirror (the stand-in Nomad release of
+tests/stand_in_nomad/, a TEST DOUBLE: both download the same archive of the same size). Per
+implementation and scenario, on fresh containers: first converge, re-converge (changed per host),
+`--check --diff` on the converged hosts; controller CPU (every process the run starts) and peak RSS
+(its largest process), tasks per host (the recap's ok) and host round trips per host (module runs
+on the host, from the -vvv log of the podman connection). Repetitions run interleaved, A B then B A,
+and the table gives medians and the ratio ours/anchor.
+
+The anchor is an unmodified checkout of ansible-community/ansible-nomad at PINNED_COMMIT, configured
+through variables only: ANSIBLE_NOMAD_DIR points at it, the commit is checked, and a copy is used per
+run (that role writes its downloads into its own files/ directory). Its code is never committed here.
+
+Run through the mirror: tests/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py [options]
+  --hosts 3,6,12     scenarios (amd64 hosts); --arm64 makes the first scenario 1 arm64 + the rest amd64
+  --reps 3           repetitions (interleaved)
+  --impl ours,anchor which implementations
+  --smoke            one amd64 host, one repetition, ours only (what `make test` runs)
+"""
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PINNED_COMMIT = "a0f567ef40ed8f7fefd37061054417e54bc822d2"  # ansible-community/ansible-nomad, 2024-04-15
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VERSION = "2.0.5"
+MODULE_RUN = r"<%s> RUN .*?AnsiballZ_(\w+)\.py"
+
+
+def sh(*argv, check=True, quiet=True):
+    return subprocess.run(argv, check=check, text=True, stdout=subprocess.PIPE if quiet else None,
+                          stderr=subprocess.STDOUT if quiet else None)
+
+
+def image(arch):
+    return sh("bash", os.path.join(ROOT, "tests/images/build.sh"), arch).stdout.strip().splitlines()[-1]
+
+
+class Containers(object):
+    def __init__(self, archs, prefix):
+        self.names = ["%s-%d-%s" % (prefix, i + 1, arch) for i, arch in enumerate(archs)]
+        self.archs = archs
+        self.network = "edgeops-sbs"
+
+    def __enter__(self):
+        if sh("podman", "network", "exists", self.network, check=False).returncode != 0:
+            sh("podman", "network", "create", self.network)
+        self.remove()
+        for name, arch in zip(self.names, self.archs):
+            sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", self.network,
+               "--arch", arch, "--label", "edgeops.benchmark=1", image(arch))
+        for name in self.names:
+            for _ in range(480):
+                state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
+                if state in ("running", "degraded"):
+                    break
+                time.sleep(0.5)
+        return self
+
+    def remove(self):
+        sh("podman", "rm", "-f", "-t", "0", *self.names, check=False)
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def inventory(path, hosts, impl):
+    mirror = os.environ["EDGEOPS_NOMAD_MIRROR_URL"] + "/good/" + VERSION
+    common = {"ansible_connection": "containers.podman.podman", "ansible_python_interpreter": "/usr/bin/python3"}
+    if impl == "ours":
+        mdir = os.environ["EDGEOPS_NOMAD_MIRROR_DIR"]
+        specific = {
+            "nomad_client_version": VERSION,
+            "nomad_client_download_base_url": os.environ["EDGEOPS_NOMAD_MIRROR_URL"] + "/good",
+            "nomad_client_gpg_key": open(os.path.join(mdir, "key.asc")).read(),
+            "nomad_client_gpg_fingerprint": open(os.path.join(mdir, "fingerprint")).read().strip(),
+            "nomad_client_controller_cache_dir": os.path.join(os.path.dirname(path), "controller-cache"),
+            "nomad_client_servers": ["nomad-lb.example.test:4647"],
+            "nomad_client_insecure_disable_tls": True,
+        }
+    else:
+        specific = {
+            "nomad_version": VERSION, "nomad_node_role": "client", "nomad_skip_ensure_all_hosts": True,
+            "nomad_zip_url": mirror + "/nomad_%s_linux_{{ nomad_architecture }}.zip" % VERSION,
+            "nomad_checksum_file_url": mirror + "/nomad_%s_SHA256SUMS" % VERSION,
+            "nomad_servers": [],
+        }
+    data = {"all": {"children": {"nomad_instances": {"hosts": {h: {} for h in hosts}}},
+                    "vars": dict(common, **specific)}}
+    with open(path, "w") as handle:
+        json.dump(data, handle)  # JSON is YAML
+
+
+def playbook(path, impl, anchor_copy):
+    if impl == "ours":
+        text = ("- name: Nomad clients (edgeops.nomad)\n  hosts: all\n  gather_facts: false\n"
+                "  roles:\n    - role: edgeops.nomad.nomad_client\n")
+    else:
+        text = ("- name: Nomad clients (ansible-nomad)\n  hosts: all\n  gather_facts: true\n"
+                "  roles:\n    - role: %s\n" % anchor_copy)
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def run(work, label, hosts, extra=()):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = dict(os.environ, ANSIBLE_LOG_PATH=os.path.join(work, label + ".log"), ANSIBLE_FORKS="12",
+               ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
+    start = time.perf_counter()
+    proc = subprocess.run(["ansible-playbook", "-i", os.path.join(work, "inventory.yml"), "-vvv",
+                           os.path.join(work, "play.yml")] + list(extra),
+                          env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(os.path.join(work, label + ".out"), "w") as handle:
+        handle.write(proc.stdout)
+    log = open(os.path.join(work, label + ".log"), errors="replace").read()
+    recap = {}
+    for host in hosts:
+        found = re.findall(r"^%s\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)" % re.escape(host),
+                           proc.stdout, re.M)
+        ok, changed, unreachable, failed = (int(x) for x in found[-1]) if found else (0, 0, 0, 1)
+        recap[host] = {"ok": ok, "changed": changed, "failed": failed + unreachable,
+                       "modules": len(re.findall(MODULE_RUN % re.escape(host), log))}
+    return {"rc": proc.returncode, "wall": wall, "recap": recap,
+            "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+            "rss_mb": after.ru_maxrss / 1024.0}
+
+
+def one(impl, archs, rep, anchor_dir):
+    work = tempfile.mkdtemp(prefix="sbs-%s-" % impl)
+    anchor_copy = None
+    if impl == "anchor":
+        anchor_copy = os.path.join(work, "ansible-nomad")
+        shutil.copytree(anchor_dir, anchor_copy, ignore=shutil.ignore_patterns(".git"))
+    with Containers(archs, "sbs-%s" % impl) as boxes:
+        if impl == "anchor":  # its package step needs apt lists (the images ship without them); not timed
+            for name in boxes.names:
+                sh("podman", "exec", name, "apt-get", "update", "-qq", check=False)
+        inventory(os.path.join(work, "inventory.yml"), boxes.names, impl)
+        playbook(os.path.join(work, "play.yml"), impl, anchor_copy)
+        result = {"impl": impl, "hosts": len(archs), "rep": rep, "work": work}
+        result["first"] = run(work, "first", boxes.names)
+        result["again"] = run(work, "again", boxes.names)
+        result["check"] = run(work, "check", boxes.names, ("--check", "--diff"))
+    return result
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def table(results):
+    print("\nside by side (medians over repetitions; ratio = ours / anchor)")
+    head = "%-7s %-6s %9s %9s %-12s %9s %-8s %8s %8s %7s %7s" % (
+        "hosts", "impl", "first s", "again s", "again chg", "check s", "check", "CPU s", "RSS MB", "tasks", "trips")
+    print(head)
+    print("-" * len(head))
+    scenarios = sorted({r["hosts"] for r in results})
+    summary = {}
+    for n in scenarios:
+        for impl in ("ours", "anchor"):
+            rows = [r for r in results if r["hosts"] == n and r["impl"] == impl]
+            if not rows:
+                continue
+            chg = sorted({c["changed"] for r in rows for c in r["again"]["recap"].values()})
+            check_ok = all(r["check"]["rc"] == 0 for r in rows)
+            hosts0 = [list(r["again"]["recap"].values()) for r in rows]
+            row = {
+                "first": median([r["first"]["wall"] if r["first"]["rc"] == 0 else None for r in rows]),
+                "again": median([r["again"]["wall"] if r["again"]["rc"] == 0 else None for r in rows]),
+                "check": median([r["check"]["wall"] for r in rows]),
+                "cpu": median([r["again"]["cpu"] for r in rows]),
+                "rss": median([max(r[k]["rss_mb"] for k in ("first", "again", "check")) for r in rows]),
+                "tasks": median([median([h["ok"] for h in hs]) for hs in hosts0]),
+                "trips": median([median([h["modules"] for h in hs]) for hs in hosts0]),
+            }
+            summary[(n, impl)] = row
+            fmt = lambda v, f="%9.1f": (f % v) if v is not None else "%9s" % "failed"  # noqa: E731
+            print("%-7s %-6s %s %s %-12s %s %-8s %8.1f %8.0f %7.0f %7.0f" % (
+                n, impl, fmt(row["first"]), fmt(row["again"]), "changed=%s" % ",".join(map(str, chg)),
+                fmt(row["check"]), "ok" if check_ok else "FAILS", row["cpu"], row["rss"], row["tasks"], row["trips"]))
+        ours, anchor = summary.get((n, "ours")), summary.get((n, "anchor"))
+        if ours and anchor:
+            ratio = lambda k: ("%.2fx" % (ours[k] / anchor[k])) if ours[k] and anchor[k] else "n/a"  # noqa: E731
+            print("%-7s ratio  first %s, re-converge %s, controller CPU %s, RSS %s, round trips %s" % (
+                n, ratio("first"), ratio("again"), ratio("cpu"), ratio("rss"), ratio("trips")))
+    per_host = [(n, summary[(n, "ours")]["again"]) for n in scenarios if summary.get((n, "ours"), {}).get("again")]
+    if len(per_host) > 1:
+        print("ours, re-converge per added host: " + ", ".join(
+            "%d->%d hosts +%.1f s" % (a[0], b[0], b[1] - a[1]) for a, b in zip(per_host, per_host[1:])))
+    return summary
+
+
+def check_anchor(path):
+    if not path or not os.path.isdir(path):
+        sys.exit("ANSIBLE_NOMAD_DIR must point at a checkout of ansible-community/ansible-nomad at %s" % PINNED_COMMIT)
+    head = sh("git", "-C", path, "rev-parse", "HEAD", check=False).stdout.strip()
+    if head != PINNED_COMMIT:
+        sys.exit("ANSIBLE_NOMAD_DIR is at %r, want the pinned commit %s" % (head, PINNED_COMMIT))
+    dirty = sh("git", "-C", path, "status", "--porcelain", check=False).stdout.strip()
+    if dirty:
+        sys.exit("ANSIBLE_NOMAD_DIR has local changes; the anchor must be unmodified:\n" + dirty)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hosts", default="3,12")
+    parser.add_argument("--arm64", action="store_true")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--impl", default="ours,anchor")
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--json", help="also write every measurement here")
+    args = parser.parse_args()
+    if "EDGEOPS_NOMAD_MIRROR_URL" not in os.environ:
+        sys.exit("run me through tests/stand_in_nomad/with_mirror.sh")
+    if args.smoke:
+        args.hosts, args.reps, args.impl, args.arm64 = "1", 1, "ours", False
+    impls = args.impl.split(",")
+    anchor_dir = os.environ.get("ANSIBLE_NOMAD_DIR")
+    if "anchor" in impls:
+        check_anchor(anchor_dir)
+    results = []
+    for n in [int(x) for x in args.hosts.split(",")]:
+        archs = ["amd64"] * n
+        if args.arm64 and n == int(args.hosts.split(",")[0]):
+            archs[-1] = "arm64"
+        for rep in range(args.reps):
+            order = impls if rep % 2 == 0 else list(reversed(impls))
+            for impl in order:
+                r = one(impl, archs, rep, anchor_dir)
+                print("%s %d hosts rep %d: first %.1fs rc %d, again %.1fs rc %d (changed %s), check %.1fs rc %d  [%s]" % (
+                    impl, n, rep + 1, r["first"]["wall"], r["first"]["rc"], r["again"]["wall"], r["again"]["rc"],
+                    sorted({h["changed"] for h in r["again"]["recap"].values()}), r["check"]["wall"], r["check"]["rc"],
+                    r["work"]), flush=True)
+                results.append(r)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=1)
+    table(results)
+    if args.smoke:
+        r = results[0]
+        bad = [k for k in ("first", "again", "check") if r[k]["rc"] != 0]
+        if bad or any(h["changed"] for h in r["again"]["recap"].values()) or \
+                not all(h["modules"] > 0 for h in r["again"]["recap"].values()):
+            sys.exit("smoke: %s failed or re-converge changed something (logs in %s)" % (bad, r["work"]))
+        shutil.rmtree(r["work"], ignore_errors=True)
+        print("smoke: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
