@@ -104,7 +104,7 @@ import os
 import tarfile
 import tempfile
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError, NomadStateError
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
 
@@ -127,22 +127,22 @@ def verify_archive(data):
 
 
 def save(module, client):
+    """Download a snapshot to ``path`` (0600, atomically); return the result. Raises NomadStateError
+    when the download does not match Nomad's Digest header."""
     p = module.params
     if os.path.exists(p["path"]) and not p["force"]:
-        module.exit_json(changed=False, path=p["path"])
+        return dict(changed=False, path=p["path"])
     if module.check_mode:
-        module.exit_json(changed=True, path=p["path"])
+        return dict(changed=True, path=p["path"])
     resp = client.get("/v1/operator/snapshot", query={"stale": True} if p["stale"] else None,
                       raw_response=True, namespaced=False)
     data = resp.data
-    digest = dict((k.lower(), v) for k, v in resp.headers.items()).get("digest", "")
+    digest = (resp.header("Digest") or "")
     if digest.startswith("sha-256="):
         if base64.b64encode(hashlib.sha256(data).digest()).decode() != digest[len("sha-256="):]:
-            module.fail_json(msg="snapshot download is corrupt: Digest header does not match the body")
-    directory = os.path.dirname(os.path.abspath(p["path"]))
-    if not os.path.isdir(directory):
-        module.fail_json(msg="path: directory %s does not exist" % directory)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".nomad-snapshot-")
+            raise NomadStateError("snapshot download is corrupt: Digest header does not match the body",
+                                  method="GET", path="/v1/operator/snapshot")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(p["path"])), prefix=".nomad-snapshot-")
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -152,25 +152,14 @@ def save(module, client):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    module.exit_json(changed=True, path=p["path"], size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                     index=resp.index)
+    return dict(changed=True, path=p["path"], size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                index=resp.index)
 
 
-def restore(module, client):
-    p = module.params
-    if not p["confirm_restore"]:
-        module.fail_json(msg="confirm_restore: set it to true to replace the cluster's state with %s" % p["path"])
-    if not os.path.isfile(p["path"]):
-        module.fail_json(msg="path: %s does not exist" % p["path"])
-    with open(p["path"], "rb") as handle:
-        data = handle.read()
-    try:
-        verify_archive(data)
-    except ValueError as exc:
-        module.fail_json(msg="path: %s" % exc)
+def restore(module, client, data):
     if not module.check_mode:
         client.request("PUT", "/v1/operator/snapshot", raw_body=data, namespaced=False)
-    module.exit_json(changed=True, path=p["path"], size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return dict(changed=True, path=module.params["path"], size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
 def main():
@@ -184,14 +173,29 @@ def main():
         ),
         supports_check_mode=True,
     )
+    p = module.params
+    data = None
+    if p["operation"] == "save":
+        directory = os.path.dirname(os.path.abspath(p["path"]))
+        if not os.path.isdir(directory):
+            module.fail_json(msg="path: directory %s does not exist" % directory)
+    else:
+        if not p["confirm_restore"]:
+            module.fail_json(msg="confirm_restore: set it to true to replace the cluster's state with %s" % p["path"])
+        if not os.path.isfile(p["path"]):
+            module.fail_json(msg="path: %s does not exist" % p["path"])
+        with open(p["path"], "rb") as handle:
+            data = handle.read()
+        try:
+            verify_archive(data)
+        except ValueError as exc:
+            module.fail_json(msg="path: %s" % exc)
     client = module.client
     try:
-        if module.params["operation"] == "save":
-            save(module, client)
-        else:
-            restore(module, client)
+        result = save(module, client) if p["operation"] == "save" else restore(module, client, data)
     except NomadAPIError as exc:
         module.fail_api(exc)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,35 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 
+# The intro_tokens playbook by FQCN: its first play against the mutual-TLS double (no clients in
+# this inventory, so the delivery play has no hosts); the tokens join the leak check below.
+cat >"$work/intro.yml" <<INTRO
+---
+nomad_api_hosts: localhost
+nomad_api_token: ""
+nomad_api_url: "$(cat "$work/tls.url")"
+nomad_api_ca_cert: "$work/tls/ca.pem"
+nomad_api_client_cert: "$work/tls/client.pem"
+nomad_api_client_key: "$work/tls/client-key.pem"
+nomad_intro_tokens_pools: [edge-arm, default]
+nomad_intro_tokens_ttl: 2h
+INTRO
+set +e
+ansible-playbook -vvv -i "$here/inventory.ini" edgeops.nomad.intro_tokens -e "@$work/intro.yml" >"$work/intro.log" 2>&1
+rc=$?
+set -e
+cat "$work/intro.log" >>"$work/playbook.log"
+if [ "$rc" -ne 0 ] || ! grep -q "The servers capped the TTL of the tokens for edge-arm, default" "$work/intro.log"; then
+  echo "FAILED: intro_tokens playbook (rc $rc):" >&2; tail -n 40 "$work/intro.log" >&2; exit 1
+fi
+python - "$(cat "$work/tls.url")/_double/secrets" "$work/tls" >"$work/tls-secrets.txt" <<'PY'
+import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2] + "/ca.pem")
+ctx.load_cert_chain(sys.argv[2] + "/client.pem", sys.argv[2] + "/client-key.pem")
+print("\n".join(json.load(urllib.request.urlopen(sys.argv[1], context=ctx))))
+PY
+echo "intro_tokens: tokens for 2 pools over mutual TLS, TTL cap reported"
+
 # Inventory plugin through ansible-inventory; the token only in this shell's environment (not in
 # any process's arguments), its output joins the leak check below.
 cat >"$work/edge.nomad_nodes.yml" <<INV
@@ -76,7 +105,7 @@ keyed_groups:
   - key: nomad_datacenter
     prefix: site
 groups:
-  windows: nomad_os == 'windows'
+  windows: "'windows' in (nomad_os | lower)"  # Nomad reports e.g. "Microsoft Windows Server 2022 Datacenter"
 INV
 NOMAD_TOKEN="$secret" ansible-inventory -vvv -i "$work/edge.nomad_nodes.yml" --list --output "$work/inventory.json" \
   >"$work/inventory.log" 2>&1
@@ -102,6 +131,7 @@ PY
 # Leak check: no SecretID known to the double (bootstrap secret, created and rotated tokens) may appear.
 python -c 'import json, sys, urllib.request; print("\n".join(json.load(urllib.request.urlopen(sys.argv[1]))))' \
   "$(cat "$work/plain.url")/_double/secrets" >"$work/secrets.txt"
+cat "$work/tls-secrets.txt" >>"$work/secrets.txt"
 count="$(wc -l <"$work/secrets.txt")"
 [ "$count" -ge 3 ] || { echo "FAILED: expected at least 3 secrets in the double, found $count" >&2; exit 1; }
 if grep -F -f "$work/secrets.txt" "$work/playbook.log" >/dev/null; then
