@@ -1367,14 +1367,6 @@ class Handler(BaseHTTPRequestHandler):
         return 200, copy.deepcopy(var), self.write_headers(idx)
 
     # -- operator --------------------------------------------------------------------
-    def operator_license(self):
-        """command/agent/operator_endpoint_ce.go LicenseRequest (the double is the community edition):
-        GET answers 204 with no body, PUT 501 "Nomad Enterprise only endpoint"."""
-        if self.command != "GET":
-            raise HTTPFailure(501, "Nomad Enterprise only endpoint")
-        self.auth(("operator", "read"))
-        return 204, None, {}
-
     def autopilot_config(self):
         st = self.state
         self.auth(("operator", "read" if self.command == "GET" else "write"))
@@ -1691,7 +1683,6 @@ ROUTES = [
     _r("GET PUT POST DELETE", r"/v1/job/([^/]+)", H.job_obj),
     _r("GET", r"/v1/vars", H.vars_list),
     _r("GET PUT POST DELETE", r"/v1/var/(.+)", H.var_obj),
-    _r("GET PUT", r"/v1/operator/license", H.operator_license),
     _r("GET PUT", r"/v1/operator/autopilot/configuration", H.autopilot_config),
     _r("GET", r"/v1/operator/autopilot/health", H.autopilot_health),
     _r("GET", r"/v1/operator/raft/configuration", H.raft_configuration),
