@@ -9,7 +9,9 @@ two localhost aliases posing as a Linux arm64 and a Windows amd64 host, then the
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import hcl2
 import pytest
@@ -63,6 +65,15 @@ INVENTORY = """all:
 """
 
 
+def role_under_test():
+    """The nomad_client role ansible-playbook will load (first edgeops.nomad on ANSIBLE_COLLECTIONS_PATH)."""
+    for base in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
+        role = Path(base) / "ansible_collections" / "edgeops" / "nomad" / "roles" / "nomad_client"
+        if base and role.is_dir():
+            return role
+    return ROOT / "roles" / "nomad_client"
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("render")
@@ -88,7 +99,7 @@ def rendered(tmp_path_factory):
                 {
                     "name": "render the systemd unit the configure step writes",
                     "ansible.builtin.template": {
-                        "src": str(ROOT / "roles" / "nomad_client" / "templates" / "nomad.service.j2"),
+                        "src": str(role_under_test() / "templates" / "nomad.service.j2"),
                         "dest": f"{tmp}/{name}.service",
                         "mode": "0644",
                     },
