@@ -251,6 +251,9 @@ def main():
 
         def write():
             config = dict(p["config"])
+            for key in DURATION_KEYS:  # Go duration text both ways (structs.ACLAuthMethodConfig.MarshalJSON)
+                if isinstance(config.get(key), int):
+                    config[key] = "%dns" % config[key]
             if p["oidc_client_secret"]:
                 config["OIDCClientSecret"] = p["oidc_client_secret"]
             body = {"Name": p["name"], "Type": p["type"], "TokenLocality": p["token_locality"],

@@ -216,7 +216,7 @@ def main():
     if p["node_name"]:
         body["NodeName"] = p["node_name"]
     if ttl:
-        body["TTL"] = "%ds" % (ttl // 10 ** 9) if ttl % 10 ** 9 == 0 else "%dns" % ttl
+        body["TTL"] = ttl  # nanoseconds: what api.ACLIdentityClientIntroductionTokenRequest sends (time.Duration)
     client = module.client
     try:
         # creates a token: never retried (a lost answer would leave a second, unused token)
