@@ -23,6 +23,8 @@ VALID = {
     "nomad_server_advertise_address": "192.0.2.10",
     "nomad_server_gossip_key_source": "secret",
     "nomad_server_gossip_key_secret_name": "nomad-gossip",
+    # Render mode has no API server to detect OpenShift from (nomad_server_openshift: auto is refused).
+    "nomad_server_openshift": False,
 }
 MTLS = {"nomad_server_tls_source": "secret", "nomad_server_tls_secret_name": "nomad-tls",
         "nomad_server_tls_verify_https_client": True}

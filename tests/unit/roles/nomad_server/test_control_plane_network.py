@@ -48,6 +48,7 @@ CASES = {
     "enterprise_zones": {**ENT, "nomad_server_redundancy_zones": True},
     "vault": {**VAULT, **ENT, "nomad_server_license_source": "vault"},
     "openshift_monitoring": {**OPENSHIFT_TLS, "nomad_server_route_enabled": True, "nomad_server_route_termination": "reencrypt",
+                             "nomad_server_route_destination_ca_certificate": "-----BEGIN CERTIFICATE-----\nstand-in\n",
                              "nomad_server_servicemonitor_enabled": True, "nomad_server_prometheusrule_enabled": True,
                              "nomad_server_backup_enabled": True},
     "dev_single": {"nomad_server_replicas": 1, "nomad_server_dev_mode": True},

@@ -24,7 +24,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[4]
 
 
-def api_stand_in(git_version):
+def api_stand_in(git_version, groups=None):
+    """groups: {"group/version": [resource dicts]} served besides the core API."""
+    groups = groups or {}
     minor = git_version.split(".")[1]
     answers = {
         "/version": {"major": "1", "minor": minor, "gitVersion": git_version, "platform": "linux/amd64"},
@@ -34,8 +36,12 @@ def api_stand_in(git_version):
              "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]},
             {"name": "secrets", "singularName": "secret", "namespaced": True, "kind": "Secret",
              "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}]},
-        "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": []},
+        "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+            {"name": gv.split("/")[0], "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
+             "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in groups]},
     }
+    for gv, resources in groups.items():
+        answers["/apis/" + gv] = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
     requests = []
 
     class Handler(BaseHTTPRequestHandler):

@@ -26,6 +26,8 @@ VALID = {
     "nomad_server_advertise_address": "192.0.2.10",
     "nomad_server_gossip_key_source": "secret",
     "nomad_server_gossip_key_secret_name": "nomad-gossip",
+    # Render mode has no API server to detect OpenShift from (nomad_server_openshift: auto is refused).
+    "nomad_server_openshift": False,
 }
 ENT = {"nomad_server_edition": "enterprise", "nomad_server_license_source": "secret",
        "nomad_server_license_secret_name": "nomad-license"}
@@ -72,6 +74,12 @@ CASES = {
     # Issue 10 item 4: Kubernetes >= 1.27 only.
     "kube_version_too_old": ({"nomad_server_kube_version": "1.26"},
                              "nomad_server_kube_version: is '1.26': the minimum supported Kubernetes is 1.27"),
+    # Minor (issue 11): OpenShift is detected from the API; a render has no API to ask.
+    "reencrypt_without_destination_ca": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True,
+                                          "nomad_server_tls_verify_https_client": False},
+                                         "nomad_server_route_destination_ca_certificate: must hold the CA"),
+    "openshift_auto_in_render": ({"nomad_server_openshift": "auto"}, "nomad_server_openshift: is 'auto'"),
+    "openshift_unknown": ({"nomad_server_openshift": "maybe"}, "nomad_server_openshift: is 'maybe'"),
     "zone_spread_unknown": ({"nomad_server_topology_spread_when_unsatisfiable": "Sometimes"},
                             "nomad_server_topology_spread_when_unsatisfiable"),
     "tls_source_unknown": ({"nomad_server_tls_source": "letsencrypt"}, "nomad_server_tls_source"),
@@ -86,7 +94,7 @@ CASES = {
                                           "nomad_server_servicemonitor_enabled": True},
                                          "nomad_server_tls_verify_https_client: is true with a ServiceMonitor"),
     "route_without_openshift": ({"nomad_server_route_enabled": True, "nomad_server_tls_source": "secret",
-                                 "nomad_server_tls_secret_name": "t"}, "nomad_server_route_enabled: a Route needs nomad_server_openshift"),
+                                 "nomad_server_tls_secret_name": "t"}, "nomad_server_route_enabled: a Route needs OpenShift"),
     "route_without_tls": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True, "nomad_server_tls_source": "none",
                            "nomad_server_insecure_disable_tls": True}, "nomad_server_route_enabled: a Route needs"),
     "route_reencrypt_mtls": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True, "nomad_server_tls_source": "secret",
