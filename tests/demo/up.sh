@@ -12,7 +12,10 @@ set -euo pipefail
 cd "$DEMO_ROOT"
 mkdir -p "$DEMO_STATE"
 log() { printf 'demo: %s\n' "$*" >&2; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE WORD: the recorded process exists and is ours (after a restart the PID can belong to
+# another process).
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && tr '\0' ' ' < "/proc/$(cat "$1")/cmdline" | grep -q -- "$2"; }
+container_answers() { timeout 30 podman exec "$1" true >/dev/null 2>&1; }
 
 
 log "test cluster (real Kubernetes control plane 1.34, simulated nodes)"
@@ -25,7 +28,9 @@ bash tests/images/build.sh arm64 >/dev/null
 podman network exists "$DEMO_NETWORK" || podman network create "$DEMO_NETWORK" >/dev/null
 for name in "${DEMO_CONTAINERS[@]}"; do
   arch="${name#edgeops-demo-}"; arch="${arch%-*}"
-  if [ "$(podman inspect --format '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+  # Reuse only a container that answers `podman exec`: after a machine restart podman can still
+  # list a container as running (.State.Running) while its processes are gone.
+  if ! container_answers "$name"; then
     podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
     log "starting container $name ($arch)"
     podman run -d --name "$name" --hostname "$name" --network "$DEMO_NETWORK" \
@@ -49,7 +54,7 @@ if [ ! -f "$DEMO_STATE/mirror/fingerprint" ]; then
   log "building the stand-in Nomad mirror (test double)"
   bash tests/stand_in_nomad/build_mirror.sh "$DEMO_STATE/mirror" >/dev/null
 fi
-if ! alive "$DEMO_STATE/mirror.pid" || [ "$(cat "$DEMO_STATE/mirror.addr" 2>/dev/null)" != "$gateway" ]; then
+if ! alive "$DEMO_STATE/mirror.pid" http.server || [ "$(cat "$DEMO_STATE/mirror.addr" 2>/dev/null)" != "$gateway" ]; then
   if [ -f "$DEMO_STATE/mirror.pid" ]; then kill "$(cat "$DEMO_STATE/mirror.pid")" 2>/dev/null || true; fi
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
   setsid python3 -m http.server --bind "$gateway" --directory "$DEMO_STATE/mirror" "$port" \
@@ -61,7 +66,7 @@ if ! alive "$DEMO_STATE/mirror.pid" || [ "$(cat "$DEMO_STATE/mirror.addr" 2>/dev
 fi
 
 # TEST DOUBLE: the Nomad API double with ACLs on (state lives in its process).
-if ! alive "$DEMO_STATE/nomad-double.pid"; then
+if ! alive "$DEMO_STATE/nomad-double.pid" tests.nomad_api_double; then
   log "starting the Nomad API double (test double)"
   rm -f "$DEMO_STATE/nomad-double.url"
   setsid "$DEMO_ROOT/.venv/bin/python" -m tests.nomad_api_double --acl --url-file "$DEMO_STATE/nomad-double.url" \
