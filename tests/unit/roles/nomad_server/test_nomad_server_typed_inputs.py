@@ -31,6 +31,7 @@ BASE = {
     "nomad_server_tls_source": "secret",
     "nomad_server_tls_secret_name": "nomad-tls",
     "nomad_server_tls_verify_https_client": False,
+    "nomad_server_openshift": False,
 }
 
 # Good, non-default values of every typed input: the validators must not refuse them.
@@ -44,7 +45,6 @@ GOOD = {
     "nomad_server_http_namespaces": ["monitoring", "ops-1"],
     "nomad_server_edge_load_balancer_ip": "192.0.2.10",
     "nomad_server_vault_pki_ttl": "2160h",
-    "nomad_server_backup_enabled": True,
     "nomad_server_backup_schedule": "0 */4 * * mon-fri",
     "nomad_server_backup_interval": "30m",
     "nomad_server_servicemonitor_interval": "1m",
@@ -87,6 +87,9 @@ CASES = {
                              "nomad_server_http_namespaces[0]: 'Monitoring' is not a DNS label"),
     "node_port_99999": ({"nomad_server_edge_node_port_rpc": 99999},
                         "nomad_server_edge_node_port_rpc: 99999 is not a port number: use an integer from 1 to 65535"),
+    # the advertise address is an IP (Python's ipaddress; the former hand-written IPv6 pattern took ':::::')
+    "advertise_not_ipv6": ({"nomad_server_advertise_address": ":::::"}, "nomad_server_advertise_address: ':::::' must be the IP address"),
+    "advertise_ipv4_octet": ({"nomad_server_advertise_address": "192.0.2.256"}, "nomad_server_advertise_address: '192.0.2.256' must be the IP"),
     "lb_ip_octet": ({"nomad_server_edge_load_balancer_ip": "192.0.2.300"}, "nomad_server_edge_load_balancer_ip: '192.0.2.300' is not an IP address"),
     "route_host_upper": ({"nomad_server_route_host": "Nomad.Example.com"}, "nomad_server_route_host: 'Nomad.Example.com' is not a DNS subdomain"),
     "vault_address_no_scheme": ({"nomad_server_vault_address": "vault:8200"}, "nomad_server_vault_address: 'vault:8200' is not a URL"),
