@@ -163,6 +163,14 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def seconds(value):
+    return "%9.1f" % value if value is not None else "%9s" % "failed"
+
+
+def ratio(ours, anchor, key):
+    return "%.2fx" % (ours[key] / anchor[key]) if ours[key] and anchor[key] else "n/a"
+
+
 def table(results):
     print("\nside by side (medians over repetitions; ratio = ours / anchor)")
     head = "%-7s %-6s %9s %9s %-12s %9s %-8s %8s %8s %7s %7s" % (
@@ -189,15 +197,13 @@ def table(results):
                 "trips": median([median([h["modules"] for h in hs]) for hs in hosts0]),
             }
             summary[(n, impl)] = row
-            fmt = lambda v, f="%9.1f": (f % v) if v is not None else "%9s" % "failed"  # noqa: E731
             print("%-7s %-6s %s %s %-12s %s %-8s %8.1f %8.0f %7.0f %7.0f" % (
-                n, impl, fmt(row["first"]), fmt(row["again"]), "changed=%s" % ",".join(map(str, chg)),
-                fmt(row["check"]), "ok" if check_ok else "FAILS", row["cpu"], row["rss"], row["tasks"], row["trips"]))
+                n, impl, seconds(row["first"]), seconds(row["again"]), "changed=%s" % ",".join(map(str, chg)),
+                seconds(row["check"]), "ok" if check_ok else "FAILS", row["cpu"], row["rss"], row["tasks"], row["trips"]))
         ours, anchor = summary.get((n, "ours")), summary.get((n, "anchor"))
         if ours and anchor:
-            ratio = lambda k: ("%.2fx" % (ours[k] / anchor[k])) if ours[k] and anchor[k] else "n/a"  # noqa: E731
-            print("%-7s ratio  first %s, re-converge %s, controller CPU %s, RSS %s, round trips %s" % (
-                n, ratio("first"), ratio("again"), ratio("cpu"), ratio("rss"), ratio("trips")))
+            print("%-7s ratio  first %s, re-converge %s, controller CPU %s, RSS %s, round trips %s" % tuple(
+                [n] + [ratio(ours, anchor, k) for k in ("first", "again", "cpu", "rss", "trips")]))
     per_host = [(n, summary[(n, "ours")]["again"]) for n in scenarios if summary.get((n, "ours"), {}).get("again")]
     if len(per_host) > 1:
         print("ours, re-converge per added host: " + ", ".join(
