@@ -208,8 +208,8 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent"]),
             type=dict(type="str", choices=["OIDC", "JWT"]),
             token_locality=dict(type="str", default="local", choices=["local", "global"]),
-            max_token_ttl=dict(type="str"),
-            token_name_format=dict(type="str", default="${auth_method_type}-${auth_method_name}"),
+            max_token_ttl=dict(type="str", no_log=False),  # a duration, not a secret
+            token_name_format=dict(type="str", default="${auth_method_type}-${auth_method_name}", no_log=False),
             default=dict(type="bool", default=False),
             config=dict(type="dict", default={}),
             oidc_client_secret=dict(type="str", no_log=True),

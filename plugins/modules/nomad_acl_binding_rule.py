@@ -48,7 +48,7 @@ options:
     default: present
   selector:
     description:
-      - go-bexpr expression over the login's claims (for example V(\"ops\" in list.roles)); empty
+      - go-bexpr expression over the login's claims (for example C("ops" in list.roles)); empty
         matches every login.
     type: str
     default: ""
