@@ -340,8 +340,8 @@ def main():
 
         module.ensure(result, before, want, write=update if current else create)
     except NomadAPIError as exc:
-        module.fail_api(exc, **dict((k, v) for k, v in result.items() if k in ("secret_id", "accessor_id",
-                                                                                 "previous_accessor_id")))
+        keep = ("secret_id", "accessor_id", "previous_accessor_id")  # what the user needs to clean up
+        module.fail_api(exc, **dict((k, v) for k, v in result.items() if k in keep))
     module.exit_json(**result)
 
 
