@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write plugins/module_utils/_nomad_agent_schema.py from shared/nomad/agent-config.json.
 
@@ -35,7 +34,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-NOMAD_SOURCE = {source!r}
+NOMAD_SOURCE = {source}
 
 '''
 
@@ -61,12 +60,18 @@ def compact(keys, path=""):
     return out
 
 
+def _indented(text, width):
+    """Continuation lines of a pformat() literal shifted to stay aligned after 'NAME = ' (pycodestyle E128)."""
+    return text.replace("\n", "\n" + " " * width)
+
+
 def render(doc):
     meta = doc["_meta"]["source"]
-    text = HEADER.format(version=meta.get("newest_release_tag", "?"), commit=meta.get("commit", "?"), source=meta)
-    text += "KEYS = " + pprint.pformat(compact(doc["schema"]["keys"]), width=110, sort_dicts=True) + "\n\n"
+    source = _indented(pprint.pformat(meta, width=110, sort_dicts=True), 15)
+    text = HEADER.format(version=meta.get("newest_release_tag", "?"), commit=meta.get("commit", "?"), source=source)
+    text += "KEYS = " + _indented(pprint.pformat(compact(doc["schema"]["keys"]), width=110, sort_dicts=True), 7) + "\n\n"
     removed = {k: v["last_seen"] for k, v in doc.get("removed_keys", {}).items() if not k.startswith("_")}
-    text += "REMOVED = " + pprint.pformat(removed, width=110, sort_dicts=True) + "\n"
+    text += "REMOVED = " + _indented(pprint.pformat(removed, width=110, sort_dicts=True), 10) + "\n"
     return text
 
 

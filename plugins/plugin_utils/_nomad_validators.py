@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from fractions import Fraction
@@ -125,7 +126,7 @@ _QUANTITY = re.compile(r"^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)((?:[KMGTPE]i)|[n
 def check_k8s_quantity(value, allow_negative=False, positive=False):
     """A Kubernetes resource quantity (e.g. 500m, 1Gi, 10Gi, 1.5, 1e3); non-negative unless asked."""
     allowed = "a Kubernetes quantity: a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei, m, k, M, G, T, P, E (e.g. 500m, 512Mi, 10Gi)"
-    if _is_int(value) or (isinstance(value, float) and value == value and value not in (float("inf"), float("-inf"))):
+    if _is_int(value) or (isinstance(value, float) and math.isfinite(value)):
         text = str(value)
     elif isinstance(value, str):
         text = value
@@ -456,7 +457,7 @@ def check_int(value, min=None, max=None):  # pylint: disable=redefined-builtin
 
 def check_number(value, min=None, max=None):  # pylint: disable=redefined-builtin
     """A number (int or float, not a bool) within [min, max]."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
     if ok and min is not None and value < float(min):
         ok = False
     if ok and max is not None and value > float(max):
