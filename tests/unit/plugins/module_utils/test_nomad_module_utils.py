@@ -195,7 +195,7 @@ def test_inventory_reads_the_environment_through_the_client_mapping(double, monk
     inv = nomad_nodes.InventoryModule()
     options = {"url": None, "token": None, "ca_cert": None, "client_cert": None, "client_key": None,
                "validate_certs": True, "region": None, "timeout": 5, "retries": 0}
-    monkeypatch.setattr(inv, "get_option", lambda key: options.get(key))
+    monkeypatch.setattr(inv, "get_option", options.get)
     client = inv._client()
     assert client.url == double.url and client.token == SECRET
     assert json.dumps(client.get("/v1/nodes", namespaced=False).data)
