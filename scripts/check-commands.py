@@ -45,6 +45,7 @@ MACHINE = {
     "gofmt": "/usr/local/go/",
     "python3": "/.pyenv/",  # .venv is created from it
     "python": "/.pyenv/",
+    "pyenv": "/.pyenv/",  # scripts/core-range.sh finds Python 3.12 for ansible-core >= 2.20 with it
 }
 SHELL_WORDS = set(
     subprocess.run(["bash", "-c", "compgen -b; compgen -k"], capture_output=True, text=True, check=True).stdout.split()
@@ -198,53 +199,59 @@ def bindep_packages() -> set[str]:
     profiles = set(re.findall(r"\[([^\]]*)\]", (ROOT / "bindep.txt").read_text(encoding="utf-8")))
     names = {w for group in profiles for w in group.split() if not w.startswith(("platform:", "!"))}
     rules = depends.active_rules(depends.platform_profiles() + sorted(names) + ["default"])
-    listed = {rule[0] for rule in rules}
-    return listed | depends_closure(listed)
+    return {rule[0] for rule in rules}
 
 
-def depends_closure(packages: set[str]) -> set[str]:
-    """Packages that the listed ones pull in through Depends/Pre-Depends (installed with them even
-    with --no-install-recommends), e.g. gpg through gnupg."""
-    seen, todo = set(), list(packages)
+def installed_packages() -> dict[str, tuple[bool, list[str]]]:
+    """{package: (part of every Debian system, the packages its Depends/Pre-Depends name)} in one query."""
+    out = subprocess.run(["dpkg-query", "-W", "-f=${Package}\t${Essential} ${Priority}\t${Depends}, ${Pre-Depends}\n"],
+                         capture_output=True, text=True, check=True).stdout
+    result = {}
+    for line in out.splitlines():
+        name, flags, deps = (line.split("\t") + ["", ""])[:3]
+        names = [d.strip().split(" ")[0].split(":")[0] for alt in deps.split(",") for d in alt.split("|")]
+        result[name] = ("yes" in flags.split() or "required" in flags.split(), [n for n in names if n])
+    return result
+
+
+def depends_closure(packages: set[str], installed) -> set[str]:
+    """The listed packages plus what they pull in through Depends/Pre-Depends (installed with them
+    even with --no-install-recommends), e.g. gpg through gnupg."""
+    seen, todo = set(packages), list(packages)
     while todo:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}", todo.pop()],
-                             capture_output=True, text=True)
-        for alternative in out.stdout.split(","):
-            for name in alternative.split("|"):
-                name = name.strip().split(" ")[0].split(":")[0]
-                if name and name not in seen and name not in packages:
-                    seen.add(name)
-                    todo.append(name)
+        for name in installed.get(todo.pop(), (False, []))[1]:
+            if name not in seen:
+                seen.add(name)
+                todo.append(name)
     return seen
 
 
-def owner(path: str) -> str | None:
-    candidates = {path, os.path.realpath(path)}
-    for p in list(candidates):  # merged /usr: dpkg may know /bin/x or /usr/bin/x
-        if p.startswith("/usr/"):
-            candidates.add(p[4:])
-        else:
-            candidates.add("/usr" + p)
-    for p in candidates:
-        out = subprocess.run(["dpkg", "-S", p], capture_output=True, text=True)
-        if out.returncode == 0:
-            return out.stdout.split(":", 1)[0].split(",")[0].strip()
-    return None
-
-
-def base_system(package: str) -> bool:
-    out = subprocess.run(["dpkg-query", "-W", "-f=${Essential} ${Priority}", package], capture_output=True, text=True)
-    return out.returncode == 0 and ("yes" in out.stdout.split() or "required" in out.stdout.split())
+def owners(paths: list[str]) -> dict[str, str]:
+    """{path: Debian package} for the paths dpkg knows (one `dpkg -S` call; merged /usr handled)."""
+    variants = {}
+    for path in paths:
+        for p in {path, os.path.realpath(path)}:
+            variants.setdefault(p, path)
+            variants.setdefault(p[4:] if p.startswith("/usr/") else "/usr" + p, path)
+    out = subprocess.run(["dpkg", "-S", *variants], capture_output=True, text=True).stdout
+    found = {}
+    for line in out.splitlines():
+        packages, _, p = line.partition(": ")
+        if p in variants:
+            found.setdefault(variants[p], packages.split(",")[0].split(":")[0].strip())
+    return found
 
 
 def main() -> int:
     verbose = "--verbose" in sys.argv
-    listed = bindep_packages()
+    installed = installed_packages()
+    listed = depends_closure(bindep_packages(), installed)
     search = os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", ""), "/usr/lib/podman"])
-    problems, report = [], []
+    problems, report, resolved = [], [], {}
     for cmd, where in sorted(collect().items()):
-        where_text = ", ".join(sorted(where)[:3]) + (" ..." if len(where) > 3 else "")
-        path = shutil.which(cmd, path=search)
+        resolved[cmd] = (shutil.which(cmd, path=search), ", ".join(sorted(where)[:3]) + (" ..." if len(where) > 3 else ""))
+    package_of = owners([path for path, _ in resolved.values() if path])
+    for cmd, (path, where_text) in resolved.items():
         if path is None:
             # a script or program of this repository, called by name
             if any((ROOT / d / cmd).exists() for d in ("scripts", "tests", "benchmarks")) or cmd.endswith((".sh", ".py")):
@@ -257,12 +264,12 @@ def main() -> int:
         if cmd in MACHINE and MACHINE[cmd] in os.path.realpath(path) + "/":
             report.append(f"{cmd}: the machine's toolchain ({os.path.realpath(path)})")
             continue
-        package = owner(path)
+        package = package_of.get(path)
         if package is None:
             problems.append(f"{cmd}: {path} belongs to no Debian package (used in {where_text})")
         elif package in listed:
             report.append(f"{cmd}: {package} (bindep.txt)")
-        elif base_system(package):
+        elif installed.get(package, (False,))[0]:
             report.append(f"{cmd}: {package} (Debian base system)")
         else:
             problems.append(f"{cmd}: from package {package}, which bindep.txt does not list (used in {where_text})")
