@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check that every command the make targets call comes from a package bindep.txt lists.
 
 Reads the commands in command position of the Makefile and mk/*.mk recipes, the shell scripts
@@ -9,7 +8,7 @@ profile), is part of every Debian system (Essential or Priority: required), is i
 from requirements-dev.txt, or is one of the machine's own toolchains (MACHINE). A command that is
 not found at all fails too: on a machine where `make bootstrap` ran, everything must be there.
 
-Usage: scripts/check-commands.py [--verbose]      (exit 1 on any failure)
+Usage: python scripts/check-commands.py [--verbose]      (exit 1 on any failure)
 """
 
 from __future__ import annotations
@@ -233,7 +232,7 @@ def owners(paths: list[str]) -> dict[str, str]:
         for p in {path, os.path.realpath(path)}:
             variants.setdefault(p, path)
             variants.setdefault(p[4:] if p.startswith("/usr/") else "/usr" + p, path)
-    out = subprocess.run(["dpkg", "-S", *variants], capture_output=True, text=True).stdout
+    out = subprocess.run(["dpkg", "-S", *variants], capture_output=True, text=True, check=False).stdout
     found = {}
     for line in out.splitlines():
         packages, _, p = line.partition(": ")
