@@ -5,7 +5,9 @@
 # into such a tree, link the dependency collections beside it, and run sanity there.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tree="${TMPDIR:-/tmp}/edgeops-nomad-sanity-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)/ansible_collections"
+# one tree per checkout and ansible-core (mk/core-range.mk runs other cores beside the .venv one)
+core="$(python -c 'import ansible.release; print(ansible.release.__version__)')"
+tree="${TMPDIR:-/tmp}/edgeops-nomad-sanity-$(printf '%s %s' "$ROOT" "$core" | sha256sum | cut -c1-12)/ansible_collections"
 dest="$tree/edgeops/nomad"
 mkdir -p "$dest"
 for dep in "$ROOT"/.cache/collections/ansible_collections/*/*/; do
