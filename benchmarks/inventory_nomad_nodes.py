@@ -112,7 +112,7 @@ class _DoubleProcess(object):
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.nomad_api_double", "--nodes", str(nodes),
                                       "--url-file", url_file], cwd=root, stdout=subprocess.DEVNULL)
-        for _ in range(600):
+        for dummy in range(600):
             if os.path.exists(url_file) and os.path.getsize(url_file):
                 break
             time.sleep(0.05)

@@ -62,7 +62,7 @@ class Containers(object):
             sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", self.network,
                "--arch", arch, "--label", "edgeops.benchmark=1", image(arch))
         for name in self.names:
-            for _ in range(480):
+            for dummy in range(480):
                 state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
                 if state in ("running", "degraded"):
                     break
@@ -121,7 +121,7 @@ def run(work, label, hosts, extra=()):
     start = time.perf_counter()
     proc = subprocess.run(["ansible-playbook", "-i", os.path.join(work, "inventory.yml"), "-vvv",
                            os.path.join(work, "play.yml")] + list(extra),
-                          env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                          env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.path.join(work, label + ".out"), "w") as handle:
@@ -223,7 +223,7 @@ def check_anchor(path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--hosts", default="3,12")
     parser.add_argument("--arm64", action="store_true")
     parser.add_argument("--reps", type=int, default=3)

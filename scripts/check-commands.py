@@ -229,13 +229,13 @@ def owners(paths: list[str]) -> dict[str, str]:
     """{path: Debian package} for the paths dpkg knows (one `dpkg -S` call; merged /usr handled)."""
     variants = {}
     for path in paths:
-        for p in {path, os.path.realpath(path)}:
+        for p in sorted({path, os.path.realpath(path)}):
             variants.setdefault(p, path)
             variants.setdefault(p[4:] if p.startswith("/usr/") else "/usr" + p, path)
     out = subprocess.run(["dpkg", "-S", *variants], capture_output=True, text=True, check=False).stdout
     found = {}
     for line in out.splitlines():
-        packages, _, p = line.partition(": ")
+        packages, dummy, p = line.partition(": ")
         if p in variants:
             found.setdefault(variants[p], packages.split(",")[0].split(":")[0].strip())
     return found
@@ -249,7 +249,7 @@ def main() -> int:
     problems, report, resolved = [], [], {}
     for cmd, where in sorted(collect().items()):
         resolved[cmd] = (shutil.which(cmd, path=search), ", ".join(sorted(where)[:3]) + (" ..." if len(where) > 3 else ""))
-    package_of = owners([path for path, _ in resolved.values() if path])
+    package_of = owners([path for path, dummy in resolved.values() if path])
     for cmd, (path, where_text) in resolved.items():
         if path is None:
             # a script or program of this repository, called by name

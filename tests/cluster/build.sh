@@ -6,7 +6,7 @@
 # the repository (CI) reuse it; deleting it only costs a rebuild.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=tests/cluster/versions.env
+# shellcheck source=/dev/null  # versions.env: plain VAR=value lines
 . "$HERE/versions.env"
 CACHE="${EDGEOPS_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgeops-nomad/cluster}"
 export GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
@@ -33,7 +33,7 @@ kube_build() {
   cd "$work"
   # every staging module k8s.io/kubernetes replaces with ./staging/src/... -> its v0.x release
   local gomod
-  gomod="$(GOFLAGS= go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')"
+  gomod="$(GOFLAGS='' go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')"
   [ -f "$gomod" ] || { log "k8s.io/kubernetes@$KUBE_VERSION: go.mod not downloaded"; return 1; }
   cd "$work/mod"
   {

@@ -101,7 +101,7 @@ def watch_roll(args):
 
 
 def set_ready(args):
-    api, _ = core()
+    api, dummy = core()
     status = args.value == "true"
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     pod = api.read_namespaced_pod_status(args.pod, args.namespace)
@@ -120,7 +120,7 @@ def set_ready(args):
 
 
 def evict(args):
-    api, _ = core()
+    api, dummy = core()
     body = client.V1Eviction(metadata=client.V1ObjectMeta(name=args.pod, namespace=args.namespace),
                              delete_options=client.V1DeleteOptions(dry_run=["All"] if args.dry_run else None))
     try:
@@ -135,7 +135,7 @@ def evict(args):
 
 
 def create_pod(args):
-    api, _ = core()
+    api, dummy = core()
     with open(args.file, encoding="utf-8") as handle:
         body = yaml.safe_load(handle)
     try:

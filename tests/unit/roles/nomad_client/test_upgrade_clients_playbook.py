@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from _harness import LINUX_AMD64, ROOT, VALID, run_playbook
 

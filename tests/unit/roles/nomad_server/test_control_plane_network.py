@@ -243,7 +243,7 @@ def test_item4_zone_is_read_from_the_node_object(rendered, tmp_path):
 def test_item4_missing_zone_label_stops_the_pod_with_a_message(rendered, tmp_path):
     node = json.loads(json.dumps(NODE_JSON))
     del node["metadata"]["labels"]["topology.kubernetes.io/zone"]
-    proc, zone_hcl, _ = _run_init(rendered["enterprise_zones"], tmp_path, node)
+    proc, zone_hcl, dummy = _run_init(rendered["enterprise_zones"], tmp_path, node)
     assert proc.returncode != 0 and zone_hcl is None
     assert "has no label topology.kubernetes.io/zone" in proc.stderr
 

@@ -110,11 +110,11 @@ def test_old_api_server_is_refused_before_any_write(tmp_path, git_version):
     assert "The API server is Kubernetes %s" % found in proc.stdout, proc.stdout[-3000:]
     assert "needs at least 1.27" in proc.stdout
     assert ("GET", "/version") in requests
-    assert all(method == "GET" for method, _ in requests), requests
+    assert all(method == "GET" for method, dummy in requests), requests
 
 
 def test_current_api_server_passes_the_version_check(tmp_path):
     proc, requests = run_role(tmp_path, "v1.34.4")
     assert "The API server is Kubernetes" not in proc.stdout, proc.stdout[-3000:]
     # It went on past discovery (to the namespace lookup and further).
-    assert any(path.startswith("/api/v1/namespaces") for _, path in requests), requests
+    assert any(path.startswith("/api/v1/namespaces") for dummy, path in requests), requests

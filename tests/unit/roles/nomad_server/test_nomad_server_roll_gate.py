@@ -83,7 +83,7 @@ def results(tmp_path_factory):
             double.ROUTES[i] = (methods, regex, autopilot_health)
     hosts = {}
     try:
-        for case_id, (body, target, _, _) in CASES.items():
+        for case_id, (body, target, dummy_a, dummy_b) in CASES.items():
             srv = double.NomadAPIDouble(double.DoubleState(acl=True)).start()
             doubles[case_id] = srv
             scenario[srv.url] = body
@@ -102,8 +102,8 @@ def results(tmp_path_factory):
                      "nomad_server_roll_poll_interval": 1},
             "tasks": [{
                 "block": [
-                    {"name": "The gate", "ansible.builtin.include_role": {"name": "edgeops.nomad.nomad_server",
-                                                                         "tasks_from": "roll_health"},
+                    {"name": "The gate",
+                     "ansible.builtin.include_role": {"name": "edgeops.nomad.nomad_server", "tasks_from": "roll_health"},
                      "vars": {"__nomad_server_roll_version": "{{ target }}"}},
                     {"name": "Record success", "ansible.builtin.copy": {
                         "dest": "{{ record }}", "mode": "0644",

@@ -13,10 +13,7 @@ tasks/backup_token.yml writes; the Enterprise agent gets only what it needs (no 
 
 from __future__ import annotations
 
-import os
-import stat
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml

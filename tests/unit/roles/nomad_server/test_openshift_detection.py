@@ -26,7 +26,7 @@ SCC = {"security.openshift.io/v1": [{"name": "securitycontextconstraints", "sing
 
 
 def build_objects(tmp_path, groups, openshift="auto"):
-    server, _ = api_stand_in("v1.30.4", groups)
+    server, dummy = api_stand_in("v1.30.4", groups)
     try:
         kubeconfig = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
                       "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:%d" % server.server_port}}],
@@ -38,8 +38,8 @@ def build_objects(tmp_path, groups, openshift="auto"):
             {"name": "Build the object list", "ansible.builtin.include_role": {
                 "name": "edgeops.nomad.nomad_server", "tasks_from": "objects_only"},
              "vars": {"nomad_server_advertise_address": "192.0.2.10", "nomad_server_openshift": openshift}},
-            {"name": "Record", "ansible.builtin.copy": {"dest": str(out), "content": "{{ __nomad_server_objects | to_json }}",
-                                                          "mode": "0644"}}]}]
+            {"name": "Record", "ansible.builtin.copy": {
+                "dest": str(out), "content": "{{ __nomad_server_objects | to_json }}", "mode": "0644"}}]}]
         (tmp_path / "play.yml").write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
                    K8S_AUTH_KUBECONFIG=str(tmp_path / "kubeconfig"))
