@@ -14,7 +14,9 @@ description:
   - Reads Nomad's node list (C(GET /v1/nodes?os=true), following pagination) and makes every node a
     host, with C(ansible_host) set to the node's address.
   - Groups by node pool (C(nomad_pool_<pool>)), datacenter (C(nomad_dc_<dc>)), node class
-    (C(nomad_class_<class>)), status (C(nomad_status_<status>)), OS (C(nomad_os_<os.name>)) and,
+    (C(nomad_class_<class>)), status (C(nomad_status_<status>)), OS (C(nomad_os_<os.name>)),
+    platform (C(nomad_platform_windows), C(nomad_platform_linux); Windows nodes report a product
+    name such as C(Microsoft Windows Server 2022 Datacenter) as C(os.name)) and,
     with O(details=true), CPU architecture (C(nomad_arch_<cpu.arch>)); plus the usual
     O(keyed_groups), O(groups) and O(compose).
   - The file name must end with C(nomad_nodes.yml) or C(nomad_nodes.yaml).
@@ -95,7 +97,7 @@ options:
     default: 16
     version_added: 0.1.0
   default_groups:
-    description: Create the C(nomad_pool_*), C(nomad_dc_*), C(nomad_class_*), C(nomad_status_*), C(nomad_os_*) groups.
+    description: Create the C(nomad_pool_*), C(nomad_dc_*), C(nomad_class_*), C(nomad_status_*), C(nomad_os_*), C(nomad_platform_*) groups.
     type: bool
     default: true
 """
@@ -110,9 +112,9 @@ keyed_groups:
   - key: nomad_node_pool
     prefix: pool
 compose:
-  ansible_user: "'Administrator' if nomad_os == 'windows' else 'root'"
+  ansible_user: "'Administrator' if nomad_platform == 'windows' else 'root'"
 groups:
-  windows: nomad_os == 'windows'
+  windows: nomad_platform == 'windows'
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -123,6 +125,22 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
     NomadAPIError, NomadClient, NomadNotFoundError)
 
+
+
+def platform_of(attrs):
+    """'windows' or 'linux' (or another kernel name) from a node's attributes.
+
+    Nomad's node list (?os=true) carries only os.name, which is the distribution or product name:
+    "ubuntu", "debian", "redhat" on Linux, "Microsoft Windows Server 2022 Datacenter" on Windows
+    (client/fingerprint/host.go). kernel.name ("linux", "windows") comes with the node's details.
+    """
+    kernel = (attrs.get("kernel.name") or "").lower()
+    if kernel:
+        return kernel
+    os_name = (attrs.get("os.name") or "").lower()
+    if not os_name:
+        return ""
+    return "windows" if "windows" in os_name else "linux"
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "edgeops.nomad.nomad_nodes"
@@ -233,6 +251,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "nomad_drain": bool(node.get("Drain") or node.get("DrainStrategy")),
                 "nomad_version": node.get("Version") or attrs.get("nomad.version", ""),
                 "nomad_os": attrs.get("os.name", ""),
+                "nomad_platform": platform_of(attrs),
             }
             if "cpu.arch" in attrs:
                 hostvars["nomad_arch"] = attrs["cpu.arch"]
@@ -253,6 +272,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     group("nomad_status_" + status).add_host(host_obj)
                 if hostvars["nomad_os"]:
                     group("nomad_os_" + hostvars["nomad_os"]).add_host(host_obj)
+                if hostvars["nomad_platform"]:
+                    group("nomad_platform_" + hostvars["nomad_platform"]).add_host(host_obj)
                 if "nomad_arch" in hostvars:
                     group("nomad_arch_" + hostvars["nomad_arch"]).add_host(host_obj)
             if constructed:

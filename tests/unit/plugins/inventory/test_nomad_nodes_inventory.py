@@ -60,7 +60,11 @@ def test_hosts_vars_and_default_groups(double):
     assert hosts(inv, "nomad_pool_edge_arm") == ["edge-00001", "edge-00005", "edge-00009"]
     assert hosts(inv, "nomad_class_gpu") == ["edge-00003", "edge-00007", "edge-00011"]
     assert hosts(inv, "nomad_status_down") == ["edge-00006"]
-    assert hosts(inv, "nomad_os_windows") == ["edge-00004", "edge-00009"]
+    # Windows nodes report the product name as os.name (client/fingerprint/host.go): the platform
+    # group is what matches them robustly.
+    assert hosts(inv, "nomad_platform_windows") == ["edge-00004", "edge-00009"]
+    assert inv.hosts["edge-00004"].vars["nomad_os"].startswith("Microsoft Windows Server")
+    assert "edge-00001" in hosts(inv, "nomad_platform_linux")
     assert "nomad_arch_arm64" not in inv.groups  # architecture needs details
 
 
@@ -74,7 +78,7 @@ def test_filters_and_constructed(double):
     inv = run(url=double.url, filter='Datacenter == "dc1"', statuses=["ready"], node_pools=["default", "gpu"],
               keyed_groups=[{"key": trust_as_template("nomad_node_pool"), "prefix": "pool"}],
               compose={"site": trust_as_template("nomad_datacenter | upper")},
-              groups={"windows": trust_as_template("nomad_os == 'windows'")})
+              groups={"windows": trust_as_template("nomad_platform == 'windows'")})
     assert sorted(inv.hosts) == ["edge-00000", "edge-00004", "edge-00008"]
     assert hosts(inv, "pool_default") == ["edge-00000", "edge-00004", "edge-00008"]
     assert hosts(inv, "windows") == ["edge-00004"]
