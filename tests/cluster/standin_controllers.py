@@ -71,8 +71,12 @@ def self_signed(common_name, alt_names):
 def secret_for(kind, obj):
     spec = obj["spec"]
     dest = spec["destination"]
+    # Like the operator, the object owns its Secret: the garbage collector removes the Secret once
+    # the object is deleted.
     meta = {"name": dest["name"], "namespace": obj["metadata"]["namespace"],
-            "labels": dict(dest.get("labels") or {}, **{"app.kubernetes.io/created-by": "vso-stand-in"})}
+            "labels": dict(dest.get("labels") or {}, **{"app.kubernetes.io/created-by": "vso-stand-in"}),
+            "ownerReferences": [{"apiVersion": GROUP, "kind": kind, "name": obj["metadata"]["name"],
+                                 "uid": obj["metadata"]["uid"], "controller": True}]}
     if kind == "VaultPKISecret":
         key, crt = self_signed(spec.get("commonName", "nomad"), spec.get("altNames") or [])
         data = {"tls.key": key, "tls.crt": crt, "ca.crt": crt}
