@@ -89,4 +89,4 @@ export EDGEOPS_NOMAD_MIRROR_DIR=$DEMO_STATE/mirror
 export EDGEOPS_NOMAD_CACHE_DIR=$DEMO_STATE/controller-cache
 export NOMAD_ADDR=$(cat "$DEMO_STATE/nomad-double.url")
 ENV
-log "up: apiserver https://127.0.0.1:$KUBE_PORT, containers ${DEMO_CONTAINERS[*]}, mirror $(cat "$DEMO_STATE/mirror.url"), Nomad API double $(cat "$DEMO_STATE/nomad-double.url")"
+log "up: test cluster https://127.0.0.1:$EDGEOPS_CLUSTER_PORT, containers ${DEMO_CONTAINERS[*]}, mirror $(cat "$DEMO_STATE/mirror.url"), Nomad API double $(cat "$DEMO_STATE/nomad-double.url")"
