@@ -84,6 +84,7 @@ fi
 
 cat > "$DEMO_STATE/env" <<ENV
 export EDGEOPS_DEMO_TLS_DIR=$DEMO_STATE/tls
+export EDGEOPS_DEMO_EDGE_RPC_ADDRESS=$gateway
 export EDGEOPS_NOMAD_MIRROR_URL=$(cat "$DEMO_STATE/mirror.url")
 export EDGEOPS_NOMAD_MIRROR_DIR=$DEMO_STATE/mirror
 export EDGEOPS_NOMAD_CACHE_DIR=$DEMO_STATE/controller-cache
