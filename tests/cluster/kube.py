@@ -11,8 +11,13 @@
         nozone  4 nodes without any zone label, as on many on-premises clusters
         Pods bound to removed nodes are deleted so their controllers recreate them.
 
+    python tests/cluster/kube.py tls-secret NAMESPACE NAME CA CERT KEY
+        A kubernetes.io/tls Secret (with ca.crt) in NAMESPACE, created with the namespace if needed:
+        what a user's cert-manager or PKI provides for the server role's default TLS source.
+
 Uses K8S_AUTH_KUBECONFIG (tests/cluster/cluster.sh env).
 """
+import base64
 import argparse
 import glob
 import os
@@ -160,6 +165,19 @@ def layout(args):
         f"{n}({z or 'no zone'})" for n, z in sorted(wanted.items())))
 
 
+def tls_secret(args):
+    dyn = dynamic.DynamicClient(api())
+    apply(dyn, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": args.namespace}})
+
+    def b64(path):
+        with open(path, "rb") as handle:
+            return base64.b64encode(handle.read()).decode()
+    apply(dyn, {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                "metadata": {"name": args.name, "namespace": args.namespace},
+                "data": {"ca.crt": b64(args.ca), "tls.crt": b64(args.cert), "tls.key": b64(args.key)}})
+    print(f"tls-secret {args.namespace}/{args.name}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -170,8 +188,11 @@ def main():
                          help="keep the cluster's own default StorageClass (kind)")
     p_layout = sub.add_parser("layout")
     p_layout.add_argument("layout", choices=sorted(LAYOUTS))
+    p_tls = sub.add_parser("tls-secret")
+    for name in ("namespace", "name", "ca", "cert", "key"):
+        p_tls.add_argument(name)
     args = parser.parse_args()
-    {"setup": setup, "layout": layout}[args.cmd](args)
+    {"setup": setup, "layout": layout, "tls-secret": tls_secret}[args.cmd](args)
 
 
 if __name__ == "__main__":

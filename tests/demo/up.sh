@@ -82,6 +82,10 @@ if [ -z "$(find "$DEMO_STATE/tls/client-key.pem" -mtime -1 2>/dev/null)" ]; then
   "$DEMO_ROOT/.venv/bin/python" -m tests.nomad_api_double.testca "$DEMO_STATE/tls" >/dev/null
 fi
 
+# The servers' TLS Secret, as a user's PKI would provide it (the server role's default TLS source).
+K8S_AUTH_KUBECONFIG="$EDGEOPS_CLUSTER_DIR/kubeconfig" "$DEMO_ROOT/.venv/bin/python" tests/cluster/kube.py tls-secret \
+  edgeops-demo nomad-tls "$DEMO_STATE/tls/ca.pem" "$DEMO_STATE/tls/server.pem" "$DEMO_STATE/tls/server-key.pem" >/dev/null
+
 cat > "$DEMO_STATE/env" <<ENV
 export EDGEOPS_DEMO_TLS_DIR=$DEMO_STATE/tls
 export EDGEOPS_DEMO_EDGE_RPC_ADDRESS=$gateway
