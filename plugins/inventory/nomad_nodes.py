@@ -126,7 +126,6 @@ from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
     NomadAPIError, NomadClient, NomadNotFoundError)
 
 
-
 def platform_of(attrs):
     """'windows' or 'linux' (or another kernel name) from a node's attributes.
 
@@ -141,6 +140,7 @@ def platform_of(attrs):
     if not os_name:
         return ""
     return "windows" if "windows" in os_name else "linux"
+
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "edgeops.nomad.nomad_nodes"
