@@ -37,6 +37,14 @@ def core():
     return client.CoreV1Api(), client.AppsV1Api()
 
 
+def api_error_message(err):
+    """The API server's own message of a refused request (its Status body), else the HTTP reason."""
+    try:
+        return json.loads(err.body).get("message", err.reason)
+    except (TypeError, ValueError):
+        return err.reason
+
+
 def is_ready(pod):
     return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
 
@@ -127,10 +135,7 @@ def evict(args):
         api.create_namespaced_pod_eviction(args.pod, args.namespace, body)
         print(json.dumps({"allowed": True, "status": 201, "message": ""}))
     except ApiException as err:
-        try:
-            message = json.loads(err.body).get("message", err.reason)
-        except (TypeError, ValueError):
-            message = err.reason
+        message = api_error_message(err)
         print(json.dumps({"allowed": False, "status": err.status, "message": message}))
 
 
@@ -142,10 +147,7 @@ def create_pod(args):
         api.create_namespaced_pod(args.namespace, body)
         print(json.dumps({"created": True, "status": 201, "message": ""}))
     except ApiException as err:
-        try:
-            message = json.loads(err.body).get("message", err.reason)
-        except (TypeError, ValueError):
-            message = err.reason
+        message = api_error_message(err)
         print(json.dumps({"created": False, "status": err.status, "message": message}))
 
 
