@@ -39,10 +39,6 @@ def main():
     parser.add_argument("--keyed-groups", action="store_true", help="also add keyed_groups (Jinja per host)")
     parser.add_argument("--details", action="store_true", help="details: true (one read per node)")
     parser.add_argument("--concurrency", type=int, default=16, help="details_concurrency (with --details)")
-    parser.add_argument("--experiment-one-ssl-context", action="store_true",
-                        help="EXPERIMENT, not the shipped code: give every open_url call of the API client one SSL "
-                             "context made once (today ansible's open_url makes one per request, loading the CA "
-                             "bundle each time), to size that cost")
     args = parser.parse_args()
     if args.details:
         return details(args)
@@ -125,15 +121,6 @@ class _DoubleProcess(object):
 
 
 def details(args):
-    if args.experiment_one_ssl_context:
-        import ssl
-        from ansible.module_utils.urls import Request
-        from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_api
-        context = ssl.create_default_context()
-
-        def open_url(url, data=None, method=None, **kwargs):
-            return Request(context=context).open(method or "GET", url, data=data, **kwargs)
-        _nomad_api.open_url = open_url
     double = _DoubleProcess(args.nodes)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -149,9 +136,8 @@ def details(args):
     finally:
         double.stop()
     arch = sum(1 for h in inventory.hosts.values() if "nomad_arch" in h.vars)
-    print("nomad_nodes benchmark, details: true: %d nodes -> %d hosts (%d with nomad_arch), details_concurrency %d%s"
-          % (args.nodes, len(inventory.hosts), arch, args.concurrency,
-             " [EXPERIMENT: one SSL context per client]" if args.experiment_one_ssl_context else ""))
+    print("nomad_nodes benchmark, details: true: %d nodes -> %d hosts (%d with nomad_arch), details_concurrency %d"
+          % (args.nodes, len(inventory.hosts), arch, args.concurrency))
     print("  whole parse (list + %d node reads + populate): %.2fs wall, %.2fs CPU in the plugin's process"
           % (args.nodes, wall, cpu))
     print("  per node: %.1f ms wall; target for 1,000 nodes: 5 s (%s at this size)"

@@ -171,3 +171,26 @@ def test_missing_client_certificate_fails(tls_double, tls_dir):
     client = api.NomadClient(url=tls_double.url, ca_cert=os.path.join(tls_dir, "ca.pem"), retries=0)
     with pytest.raises(api.NomadConnectionError):
         client.get("/v1/status/leader")
+
+
+def test_one_tls_context_per_client_over_many_requests(monkeypatch, tls_double, tls_dir):
+    # ansible.module_utils.urls.Request.open builds a fresh SSLContext (and reloads the CA bundle)
+    # whenever it is given none; per request that was 86 % of the inventory plugin's time with
+    # details (benchmarks/inventory_nomad_nodes.py). The client must build it once and reuse it.
+    from ansible.module_utils import urls
+    built = []
+    real = urls.make_context
+
+    def counting(*args, **kwargs):
+        built.append(kwargs.get("cafile"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(urls, "make_context", counting)
+    if hasattr(api, "make_context"):
+        monkeypatch.setattr(api, "make_context", counting)
+    client = api.NomadClient(url=tls_double.url, ca_cert=os.path.join(tls_dir, "ca.pem"),
+                             client_cert=os.path.join(tls_dir, "client.pem"),
+                             client_key=os.path.join(tls_dir, "client-key.pem"))
+    for _ in range(5):
+        assert client.get("/v1/status/leader").data == "10.0.0.1:4647"
+    assert built == [os.path.join(tls_dir, "ca.pem")]
