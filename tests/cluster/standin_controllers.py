@@ -79,7 +79,9 @@ def secret_for(kind, obj):
                                  "uid": obj["metadata"]["uid"], "controller": True}]}
     if kind == "VaultPKISecret":
         key, crt = self_signed(spec.get("commonName", "nomad"), spec.get("altNames") or [])
-        data = {"tls.key": key, "tls.crt": crt, "ca.crt": crt}
+        # The keys the operator writes with format pem and type kubernetes.io/tls (issuing_ca is
+        # what the role mounts as the CA).
+        data = {"tls.key": key, "tls.crt": crt, "ca.crt": crt, "issuing_ca": crt}
         stype = "kubernetes.io/tls"
     else:
         templates = ((dest.get("transformation") or {}).get("templates") or {})

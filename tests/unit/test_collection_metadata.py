@@ -152,11 +152,15 @@ def test_galaxy_build_ignores_test_only_content():
 
 
 def test_action_group_lists_exactly_the_api_modules():
+    # API modules take the connection options of the edgeops.nomad.nomad doc fragment; a host-side module
+    # (nomad_client_state) must stay out of the group, or module_defaults for the group would pass it url/token.
+    api = sorted(m for m in MODULES if "- edgeops.nomad.nomad\n" in
+                 (ROOT / "plugins" / "modules" / f"{m}.py").read_text(encoding="utf-8"))
     group = load(ROOT / "meta" / "runtime.yml")["action_groups"]["nomad"]
     assert sorted(group) == group, "keep the action group sorted"
-    assert set(MODULES) <= set(group), f"modules missing from action group: {set(MODULES) - set(group)}"
-    if MODULES:
-        assert set(group) <= set(MODULES), f"action group names modules that do not exist: {set(group) - set(MODULES)}"
+    assert set(api) <= set(group), f"modules missing from action group: {set(api) - set(group)}"
+    if api:
+        assert set(group) <= set(api), f"action group names modules that are not API modules: {set(group) - set(api)}"
 
 
 @pytest.mark.parametrize("role", ROLES, ids=[r.name for r in ROLES])
@@ -177,6 +181,19 @@ def test_role_defaults_and_argument_specs_list_the_same_keys(role: Path):
     assert not undocumented, f"{role.name}: optional inputs without a default in defaults/main.yml: {sorted(undocumented)}"
     for name, option in specs["main"].get("options", {}).items():
         assert option.get("description"), f"{role.name}: {name} has no description"
+
+
+def test_server_entry_points_take_every_option_of_main():
+    # objects_only, upgrade, backup_token and recover_raft run the same preflight and templates as
+    # main; an option missing from one of them is refused by its argument spec validation (the
+    # role's own roll options once were). One list, shared by a YAML merge key, not copies.
+    text = (ROOT / "roles" / "nomad_server" / "meta" / "argument_specs.yml").read_text(encoding="utf-8")
+    specs = yaml.safe_load(text)["argument_specs"]
+    main = specs["main"]["options"]
+    for name, entry in specs.items():
+        missing = sorted(k for k in main if entry.get("options", {}).get(k) != main[k])
+        assert not missing, f"nomad_server entry point {name} lacks or changes options of main: {missing[:5]}"
+    assert text.count("nomad_server_state:") == 1, "main's options are written out more than once"
 
 
 @pytest.mark.parametrize("role", ROLES, ids=[r.name for r in ROLES])
