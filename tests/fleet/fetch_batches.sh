@@ -8,7 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 : "${EDGEOPS_NOMAD_MIRROR_URL:?run me through tests/stand_in_nomad/with_mirror.sh}"
-mirror_log="$root/.cache/nomad-client/mirror.log"
+mirror_log="${EDGEOPS_NOMAD_MIRROR_LOG:-$root/.cache/nomad-client/mirror.log}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cat > "$work/hosts.yml" <<YAML
 fleet_fetch:
@@ -34,7 +34,7 @@ for run in 1 2; do
   after=("$(count nomad_2.0.5_SHA256SUMS)" "$(count nomad_2.0.5_SHA256SUMS.sig)" \
          "$(count nomad_2.0.5_linux_amd64.zip)" "$(count nomad_2.0.5_linux_arm64.zip)")
   got="$(( after[0] - before[0] )) $(( after[1] - before[1] )) $(( after[2] - before[2] )) $(( after[3] - before[3] ))"
-  want="1 1 1 1"; [ "$run" = 2 ] && want="1 1 0 0"
+  want="1 1 1 1"; [ "$run" = 2 ] && want="0 0 0 0"
   batches="$(grep -c '^PLAY \[Fetch in batches of one\]' "$work/run$run.log")"
   [ "$batches" = 3 ] || fail "run $run: $batches batches, want 3"
   [ "$got" = "$want" ] || fail "run $run: requests for SHA256SUMS, .sig, amd64 zip, arm64 zip: $got, want $want"

@@ -18,7 +18,7 @@ cd "$root"
 state="$root/.cache/fleet"; out="$state/logs"
 network=edgeops-fleet
 hosts=(edgeops-fleet-1 edgeops-fleet-2 edgeops-fleet-3 edgeops-fleet-4 edgeops-fleet-5 edgeops-fleet-6)
-mirror_log="$root/.cache/nomad-client/mirror.log"
+mirror_log="${EDGEOPS_NOMAD_MIRROR_LOG:-$root/.cache/nomad-client/mirror.log}"
 log() { printf 'fleet: %s\n' "$*"; }
 fail() { printf 'fleet: FAILED: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$out"

@@ -5,7 +5,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-state="$root/.cache/nomad-client"
+# EDGEOPS_NOMAD_STATE_DIR: a mirror of its own for a long run beside others (the benchmark); each run rebuilds it.
+state="${EDGEOPS_NOMAD_STATE_DIR:-$root/.cache/nomad-client}"
 mkdir -p "$state"
 rm -rf "$state"/controller-cache*   # fresh controller cache: every run verifies from scratch
 "$here/build_mirror.sh" "$state/mirror" >/dev/null
@@ -20,4 +21,5 @@ done
 export EDGEOPS_NOMAD_MIRROR_URL="http://127.0.0.1:$port"
 export EDGEOPS_NOMAD_MIRROR_DIR="$state/mirror"
 export EDGEOPS_NOMAD_CACHE_DIR="$state/controller-cache"
+export EDGEOPS_NOMAD_MIRROR_LOG="$state/mirror.log"
 "$@"

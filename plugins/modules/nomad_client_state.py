@@ -1,0 +1,385 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, edgeops.nomad maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: nomad_client_state
+short_description: Compare a Nomad client host with its wanted state in one module run (Linux)
+version_added: 0.2.0
+description:
+  - Compares, in one run on the host, the files a Nomad client needs (binary, agent configuration,
+    TLS material, introduction token, systemd unit) by SHA-256, mode and owner, the directories by
+    type, mode and owner, and the systemd service (enabled, running, no pending daemon-reload), and
+    returns the labels of what differs in RV(differs).
+  - It changes nothing, except the directories when O(fix_directories=true) (created with their parents,
+    mode and owner set, as C(ansible.builtin.file) with C(state=directory) would). The role
+    C(edgeops.nomad.nomad_client) runs it first and then only the task groups whose label is in
+    RV(differs), so an already converged host costs one module run besides fact gathering.
+  - Secrets never reach the host through this module, since the wanted state of a file is its SHA-256,
+    computed on the controller.
+author:
+  - edgeops.nomad maintainers (@edgeops)
+options:
+  files:
+    description:
+      - Files to compare.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      label:
+        description:
+          - Name reported in RV(differs) when this file differs (several files may share one label).
+        type: str
+        required: true
+      path:
+        description:
+          - Absolute path on the host.
+        type: path
+        required: true
+      sha256:
+        description:
+          - SHA-256 (hex) of the wanted content. An empty value means the wanted content is not known to
+            the caller, and the file is reported as differing.
+        type: str
+        required: true
+      mode:
+        description:
+          - Wanted permission bits as an octal string (for example V(0640)). Not compared when not set.
+        type: str
+      owner:
+        description:
+          - Wanted owner (user name). Not compared when not set.
+        type: str
+      group:
+        description:
+          - Wanted group (group name). Not compared when not set.
+        type: str
+  directories:
+    description:
+      - Directories to compare; any difference is reported as the label V(directories).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description:
+          - Absolute path on the host.
+        type: path
+        required: true
+      mode:
+        description:
+          - Wanted permission bits as an octal string (for example V(0700)).
+        type: str
+      owner:
+        description:
+          - Wanted owner (user name).
+        type: str
+      group:
+        description:
+          - Wanted group (group name).
+        type: str
+  fix_directories:
+    description:
+      - Create missing directories of O(directories) (missing parents too, C(0755)) and set their mode and
+        owner, instead of reporting them as V(directories) in RV(differs). Reports C(changed) when it did (or,
+        in check mode, would).
+    type: bool
+    default: false
+  service:
+    description:
+      - A systemd service that must be enabled and running; a difference is reported as the label
+        V(service). A unit file changed on disk but not reloaded by systemd (C(NeedDaemonReload=yes))
+        counts as a difference.
+    type: dict
+    suboptions:
+      name:
+        description:
+          - Unit name (without C(.service)).
+        type: str
+        required: true
+notes:
+  - Linux only (C(os.stat), C(pwd), C(grp), C(systemctl)).
+  - The module reads files on the host to hash them; it needs the privileges to read them.
+seealso:
+  - name: edgeops.nomad.nomad_client role
+    description: The role that uses this module for its converged-host fast path.
+    link: https://github.com/edgeops/edgeops.nomad/blob/main/roles/nomad_client/README.md
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Compares the same way; with O(fix_directories=true) it reports what it would change and changes nothing.
+  diff_mode:
+    support: full
+    details: >-
+      With C(--diff), returns the differing items before (as found) and after (as wanted); file
+      contents appear as SHA-256 only.
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Compare the host with the wanted state
+  edgeops.nomad.nomad_client_state:
+    files:
+      - label: config
+        path: /etc/nomad.d/client.hcl
+        sha256: "{{ lookup('ansible.builtin.template', 'client.hcl.j2') | hash('sha256') }}"
+        mode: "0640"
+        owner: root
+        group: root
+    directories:
+      - {path: /etc/nomad.d, mode: "0750", owner: root, group: root}
+      - {path: /opt/nomad/data, mode: "0700", owner: root, group: root}
+    fix_directories: true  # create or fix them here instead of reporting them
+    service:
+      name: nomad
+  register: client_state
+
+- name: Write the configuration only when it differs
+  ansible.builtin.copy:
+    content: "{{ lookup('ansible.builtin.template', 'client.hcl.j2') }}"
+    dest: /etc/nomad.d/client.hcl
+    mode: "0640"
+  when: "'config' in client_state.differs"
+"""
+
+RETURN = r"""
+differs:
+  description: Sorted labels of what differs (file labels, V(directories), V(service)); empty when converged.
+  returned: always
+  type: list
+  elements: str
+  sample: [config, service]
+converged:
+  description: V(true) when nothing differs.
+  returned: always
+  type: bool
+  sample: false
+files:
+  description: One entry per compared file, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {label: config, path: /etc/nomad.d/client.hcl, exists: true, content_ok: false, mode: "0640",
+       owner: root, group: root, reasons: [content]}
+directories:
+  description: One entry per compared directory, in the order given (C(fixed=true) when O(fix_directories) changed it).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {path: /opt/nomad/data, exists: true, mode: "0755", owner: root, group: root, reasons: [mode], fixed: true}
+service:
+  description: What systemd reports for the service (empty when O(service) is not set).
+  returned: always
+  type: dict
+  sample: {name: nomad, unit_file_state: enabled, active_state: active, need_daemon_reload: false, reasons: []}
+"""
+
+import grp
+import hashlib
+import os
+import pwd
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+# systemd states that `systemctl is-enabled` answers with exit code 0 (what ansible.builtin.systemd_service
+# treats as enabled), and the active states it treats as running (is_running_service: active, activating).
+ENABLED_STATES = ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated", "transient")
+RUNNING_STATES = ("active", "activating")
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def group_name(gid):
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def compare_meta(found, want, reasons):
+    """found: os.stat result; want: dict with optional mode/owner/group. Appends to reasons, returns found as text."""
+    have = {"mode": "%04o" % stat.S_IMODE(found.st_mode), "owner": user_name(found.st_uid),
+            "group": group_name(found.st_gid)}
+    if want.get("mode") and int(want["mode"], 8) != stat.S_IMODE(found.st_mode):
+        reasons.append("mode")
+    for key in ("owner", "group"):
+        if want.get(key) and want[key] != have[key]:
+            reasons.append(key)
+    return have
+
+
+def compare_file(item):
+    entry = {"label": item["label"], "path": item["path"], "exists": False, "content_ok": False, "reasons": []}
+    try:
+        found = os.stat(item["path"])
+    except OSError:
+        entry["reasons"].append("missing")
+        return entry, None
+    entry["exists"] = True
+    if not stat.S_ISREG(found.st_mode):
+        entry["reasons"].append("not a regular file")
+        return entry, None
+    entry.update(compare_meta(found, item, entry["reasons"]))
+    have = sha256_of(item["path"])
+    entry["content_ok"] = bool(item["sha256"]) and have == item["sha256"].lower()
+    if not entry["content_ok"]:
+        entry["reasons"].append("content")
+    return entry, have
+
+
+def compare_directory(item):
+    entry = {"path": item["path"], "exists": False, "reasons": []}
+    try:
+        found = os.stat(item["path"])
+    except OSError:
+        entry["reasons"].append("missing")
+        return entry
+    entry["exists"] = True
+    if not stat.S_ISDIR(found.st_mode):
+        entry["reasons"].append("not a directory")
+        return entry
+    entry.update(compare_meta(found, item, entry["reasons"]))
+    return entry
+
+
+def fix_directory(module, item, entry):
+    """Create the directory (and missing parents, 0755) and set mode and owner; return True when something changed."""
+    if "not a directory" in entry["reasons"]:
+        module.fail_json(msg="%s exists and is not a directory" % item["path"])
+    try:
+        uid = pwd.getpwnam(item["owner"]).pw_uid if item.get("owner") else -1
+        gid = grp.getgrnam(item["group"]).gr_gid if item.get("group") else -1
+    except KeyError as err:
+        module.fail_json(msg="%s: no such user or group %s" % (item["path"], err))
+    if module.check_mode:
+        return True
+    try:
+        if not entry["exists"]:
+            parent = os.path.dirname(item["path"].rstrip("/"))
+            if parent and not os.path.isdir(parent):
+                os.makedirs(parent, 0o755)
+            os.mkdir(item["path"], int(item["mode"], 8) if item.get("mode") else 0o755)
+        if item.get("mode"):
+            os.chmod(item["path"], int(item["mode"], 8))
+        if uid != -1 or gid != -1:
+            os.chown(item["path"], uid, gid)
+    except OSError as err:
+        module.fail_json(msg="could not create or set %s: %s" % (item["path"], err))
+    return True
+
+
+def compare_service(module, name):
+    entry = {"name": name, "reasons": []}
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        entry["reasons"].append("no systemctl")
+        return entry
+    rc, out, err = module.run_command(
+        [systemctl, "show", name + ".service", "--property=LoadState,UnitFileState,ActiveState,NeedDaemonReload"])
+    if rc != 0:
+        entry["reasons"].append("systemctl show failed: %s" % (err.strip() or rc))
+        return entry
+    props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    entry.update({"load_state": props.get("LoadState", ""), "unit_file_state": props.get("UnitFileState", ""),
+                  "active_state": props.get("ActiveState", ""),
+                  "need_daemon_reload": props.get("NeedDaemonReload", "no") == "yes"})
+    if entry["load_state"] != "loaded":
+        entry["reasons"].append("not loaded")
+    if entry["unit_file_state"] not in ENABLED_STATES:
+        entry["reasons"].append("not enabled")
+    if entry["active_state"] not in RUNNING_STATES:
+        entry["reasons"].append("not running")
+    if entry["need_daemon_reload"]:
+        entry["reasons"].append("unit changed on disk, not reloaded")
+    return entry
+
+
+def main():
+    meta = {"mode": {"type": "str"}, "owner": {"type": "str"}, "group": {"type": "str"}}
+    file_spec = dict(meta, label={"type": "str", "required": True}, path={"type": "path", "required": True},
+                     sha256={"type": "str", "required": True})
+    dir_spec = dict(meta, path={"type": "path", "required": True})
+    module = AnsibleModule(
+        argument_spec={
+            "files": {"type": "list", "elements": "dict", "default": [], "options": file_spec},
+            "directories": {"type": "list", "elements": "dict", "default": [], "options": dir_spec},
+            "fix_directories": {"type": "bool", "default": False},
+            "service": {"type": "dict", "options": {"name": {"type": "str", "required": True}}},
+        },
+        supports_check_mode=True,
+    )
+    for item in module.params["files"] + module.params["directories"]:
+        if item.get("mode"):
+            try:
+                int(item["mode"], 8)
+            except ValueError:
+                module.fail_json(msg="mode of %s must be an octal string like 0644 (got %r)" % (item["path"], item["mode"]))
+
+    differs = set()
+    before, after = {}, {}
+    files = []
+    for item in module.params["files"]:
+        entry, have = compare_file(item)
+        files.append(entry)
+        if entry["reasons"]:
+            differs.add(item["label"])
+            before[item["path"]] = {"sha256": have, "mode": entry.get("mode"), "owner": entry.get("owner"),
+                                    "group": entry.get("group")} if entry["exists"] else None
+            after[item["path"]] = {"sha256": item["sha256"] or "(not known here)", "mode": item.get("mode"),
+                                   "owner": item.get("owner"), "group": item.get("group")}
+    directories = []
+    changed = False
+    for item in module.params["directories"]:
+        entry = compare_directory(item)
+        directories.append(entry)
+        if entry["reasons"]:
+            before[item["path"] + "/"] = {"mode": entry.get("mode"), "owner": entry.get("owner"),
+                                          "group": entry.get("group")} if entry["exists"] else None
+            after[item["path"] + "/"] = {"mode": item.get("mode"), "owner": item.get("owner"), "group": item.get("group")}
+            if module.params["fix_directories"]:
+                entry["fixed"] = changed = fix_directory(module, item, entry)
+            else:
+                differs.add("directories")
+    service = {}
+    if module.params["service"]:
+        service = compare_service(module, module.params["service"]["name"])
+        if service["reasons"]:
+            differs.add("service")
+            before["service " + service["name"]] = {"unit_file_state": service.get("unit_file_state"),
+                                                    "active_state": service.get("active_state")}
+            after["service " + service["name"]] = {"unit_file_state": "enabled", "active_state": "active"}
+
+    result = {"changed": changed, "differs": sorted(differs), "converged": not differs, "files": files,
+              "directories": directories, "service": service}
+    if module._diff:
+        result["diff"] = {"before": before, "after": after}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

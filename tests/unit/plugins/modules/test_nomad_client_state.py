@@ -1,0 +1,159 @@
+"""edgeops.nomad.nomad_client_state: one module run tells what differs on a client host (issue 15).
+
+Real files in a temporary directory and a stand-in `systemctl` (a shell script on PATH that prints what
+`systemctl show` prints) stand in for the host.
+"""
+
+import grp
+import hashlib
+import json
+import os
+import pwd
+import stat
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.edgeops.nomad.plugins.modules import nomad_client_state
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+MY_GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def run(capsys, args, check_mode=False, diff=False):
+    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            nomad_client_state.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def sha(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def host(tmp_path, monkeypatch):
+    """A converged host: config file, binary, directory, and a running enabled service."""
+    (tmp_path / "etc").mkdir(mode=0o750)
+    os.chmod(tmp_path / "etc", 0o750)
+    (tmp_path / "etc" / "client.hcl").write_text("datacenter = \"dc1\"\n")
+    os.chmod(tmp_path / "etc" / "client.hcl", 0o640)
+    (tmp_path / "nomad").write_bytes(b"\x7fELF binary")
+    os.chmod(tmp_path / "nomad", 0o755)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    props = tmp_path / "props"
+    props.write_text("LoadState=loaded\nUnitFileState=enabled\nActiveState=active\nNeedDaemonReload=no\n")
+    script = bindir / "systemctl"
+    script.write_text("#!/bin/sh\n[ \"$1\" = show ] && [ \"$2\" = nomad.service ] || exit 3\ncat %s\n" % props)
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))
+    args = {
+        "files": [
+            {"label": "config", "path": str(tmp_path / "etc" / "client.hcl"), "sha256": sha("datacenter = \"dc1\"\n"),
+             "mode": "0640", "owner": ME, "group": MY_GROUP},
+            {"label": "binary", "path": str(tmp_path / "nomad"),
+             "sha256": hashlib.sha256(b"\x7fELF binary").hexdigest(), "mode": "0755"},
+        ],
+        "directories": [{"path": str(tmp_path / "etc"), "mode": "0750", "owner": ME, "group": MY_GROUP}],
+        "service": {"name": "nomad"},
+    }
+    return tmp_path, props, args
+
+
+def test_converged_host_differs_in_nothing(capsys, host):
+    _tmp, _props, args = host
+    out = run(capsys, args)
+    assert out["differs"] == [] and out["converged"] is True and out["changed"] is False
+    assert out["service"]["unit_file_state"] == "enabled"
+
+
+def test_each_kind_of_difference_is_reported_under_its_label(capsys, host):
+    tmp, props, args = host
+    (tmp / "etc" / "client.hcl").write_text("datacenter = \"dc2\"\n")    # content
+    os.chmod(tmp / "nomad", 0o775)                                      # mode of the binary
+    os.chmod(tmp / "etc", 0o755)                                        # mode of a directory
+    props.write_text("LoadState=loaded\nUnitFileState=enabled\nActiveState=active\nNeedDaemonReload=yes\n")
+    out = run(capsys, args, diff=True)
+    assert out["differs"] == ["binary", "config", "directories", "service"]
+    assert out["files"][0]["reasons"] == ["content"] and out["files"][1]["reasons"] == ["mode"]
+    assert out["directories"][0]["reasons"] == ["mode"] and out["directories"][0]["mode"] == "0755"
+    assert out["service"]["reasons"] == ["unit changed on disk, not reloaded"]
+    # the diff names files by checksum only
+    assert out["diff"]["before"][str(tmp / "etc" / "client.hcl")]["sha256"] == sha("datacenter = \"dc2\"\n")
+    assert out["diff"]["after"][str(tmp / "etc") + "/"]["mode"] == "0750"
+
+
+def test_missing_things_and_a_stopped_service(capsys, host):
+    tmp, props, args = host
+    os.remove(tmp / "nomad")
+    args["directories"].append({"path": str(tmp / "data"), "mode": "0700"})
+    props.write_text("LoadState=not-found\nUnitFileState=\nActiveState=inactive\nNeedDaemonReload=no\n")
+    out = run(capsys, args, check_mode=True)
+    assert out["differs"] == ["binary", "directories", "service"]
+    assert out["files"][1]["reasons"] == ["missing"]
+    assert out["service"]["reasons"] == ["not loaded", "not enabled", "not running"]
+
+
+def test_unknown_wanted_checksum_counts_as_differing(capsys, host):
+    _tmp, _props, args = host
+    args["files"][1]["sha256"] = ""
+    assert run(capsys, args)["differs"] == ["binary"]
+
+
+def test_wrong_owner_is_a_difference(capsys, host):
+    _tmp, _props, args = host
+    other = "root" if ME != "root" else "nobody"
+    args["files"][0]["owner"] = other
+    out = run(capsys, args)
+    assert out["differs"] == ["config"] and out["files"][0]["reasons"] == ["owner"]
+
+
+def test_changes_nothing(capsys, host):
+    tmp, _props, args = host
+    os.chmod(tmp / "etc", 0o755)
+    before = stat.S_IMODE(os.stat(tmp / "etc").st_mode)
+    run(capsys, args)
+    assert stat.S_IMODE(os.stat(tmp / "etc").st_mode) == before
+
+
+def test_bad_mode_is_refused(capsys, host):
+    _tmp, _props, args = host
+    args["files"][0]["mode"] = "rw-r-----"
+    out = run(capsys, args)
+    assert out["failed"] and "must be an octal string" in out["msg"]
+
+
+def test_fix_directories_creates_and_fixes_them(capsys, host):
+    tmp, _props, args = host
+    os.chmod(tmp / "etc", 0o755)
+    args["directories"].append({"path": str(tmp / "srv" / "volume"), "mode": "0700", "owner": ME})
+    args["fix_directories"] = True
+    out = run(capsys, args, diff=True)
+    assert out["changed"] is True and out["differs"] == []
+    assert [d["fixed"] for d in out["directories"]] == [True, True]
+    assert stat.S_IMODE(os.stat(tmp / "etc").st_mode) == 0o750
+    assert stat.S_IMODE(os.stat(tmp / "srv" / "volume").st_mode) == 0o700
+    assert out["diff"]["before"][str(tmp / "srv" / "volume") + "/"] is None
+    # second run: nothing to do
+    out = run(capsys, args)
+    assert out["changed"] is False and out["converged"] is True
+
+
+def test_fix_directories_in_check_mode_reports_and_changes_nothing(capsys, host):
+    tmp, _props, args = host
+    args["directories"].append({"path": str(tmp / "data"), "mode": "0700"})
+    args["fix_directories"] = True
+    out = run(capsys, args, check_mode=True)
+    assert out["changed"] is True and not (tmp / "data").exists()
+
+
+def test_fix_directories_refuses_a_file_in_the_way(capsys, host):
+    tmp, _props, args = host
+    (tmp / "data").write_text("x")
+    args["directories"].append({"path": str(tmp / "data"), "mode": "0700"})
+    args["fix_directories"] = True
+    out = run(capsys, args)
+    assert out["failed"] and "is not a directory" in out["msg"]
