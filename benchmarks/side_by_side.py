@@ -17,16 +17,24 @@ run (that role writes its downloads into its own files/ directory). Its code is 
 Run through the mirror: tests/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py [options]
   --hosts 3,6,12     scenarios (amd64 hosts); --arm64 makes the first scenario 1 arm64 + the rest amd64
   --reps 3           repetitions (interleaved)
+  --reps-for 6=1,12=2  fewer repetitions for some scenarios (a shorter run; the table says how many each has)
   --impl ours,anchor which implementations
-  --smoke            one amd64 host, one repetition, ours only (what `make test` runs)
+  --json FILE        every measurement, rewritten after each run (a stopped run keeps what it measured)
+  --smoke            one amd64 host, one repetition, ours only (what `make test` runs); fails when the
+                     re-converge changes anything or a converged host takes more than MAX_TRIPS module runs
+                     (re-converge and --check --diff)
+Repetitions run repetition-major: every scenario's first repetition, then every scenario's second, and so on,
+so a run stopped early still has figures for every scenario; the table is printed after each round.
+Containers are named SBS_PREFIX (default sbs<pid>)-<impl>-<n>-<arch> and removed after each run, also on
+SIGTERM/SIGINT.
 """
 
 import argparse
 import json
 import os
 import re
-import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -36,7 +44,18 @@ import time
 PINNED_COMMIT = "a0f567ef40ed8f7fefd37061054417e54bc822d2"  # ansible-community/ansible-nomad, 2024-04-15
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSION = "2.0.5"
-MODULE_RUN = r"<%s> RUN .*?AnsiballZ_(\w+)\.py"
+# A module run on the host: the interpreter started on AnsiballZ_<module>.py (the -vvv log also shows the chmod
+# of that file as a RUN of its own; it is not a module run).
+MODULE_RUN = r"<%s> RUN .*?python[0-9.]* \S*AnsiballZ_(\w+)\.py"
+MAX_TRIPS = 3  # issue 15: a converged host is recognised in <= 3 host round trips (module runs, facts included)
+# Runs one command and writes its descendants' CPU seconds and largest RSS (KiB) as JSON to argv[1]: a
+# process of its own per run, so RUSAGE_CHILDREN covers that run only (in this script it would keep the
+# maximum over every earlier run).
+MEASURE = ("import json, resource, subprocess, sys\n"
+           "rc = subprocess.call(sys.argv[2:])\n"
+           "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+           "json.dump({'cpu': r.ru_utime + r.ru_stime, 'maxrss_kb': r.ru_maxrss}, open(sys.argv[1], 'w'))\n"
+           "sys.exit(rc)\n")
 
 
 def sh(*argv, check=True, quiet=True):
@@ -115,15 +134,17 @@ def playbook(path, impl, anchor_copy):
 
 
 def run(work, label, hosts, extra=()):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = dict(os.environ, ANSIBLE_LOG_PATH=os.path.join(work, label + ".log"), ANSIBLE_FORKS="12",
-               ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
+               ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False",
+               ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
+    usage = os.path.join(work, label + ".usage.json")
     start = time.perf_counter()
-    proc = subprocess.run(["ansible-playbook", "-i", os.path.join(work, "inventory.yml"), "-vvv",
-                           os.path.join(work, "play.yml")] + list(extra),
+    proc = subprocess.run([sys.executable, "-c", MEASURE, usage, "ansible-playbook", "-i",
+                           os.path.join(work, "inventory.yml"), "-vvv", os.path.join(work, "play.yml")] + list(extra),
                           env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(usage) as handle:
+        measured = json.load(handle)
     with open(os.path.join(work, label + ".out"), "w") as handle:
         handle.write(proc.stdout)
     log = open(os.path.join(work, label + ".log"), errors="replace").read()
@@ -135,8 +156,7 @@ def run(work, label, hosts, extra=()):
         recap[host] = {"ok": ok, "changed": changed, "failed": failed + unreachable,
                        "modules": len(re.findall(MODULE_RUN % re.escape(host), log))}
     return {"rc": proc.returncode, "wall": wall, "recap": recap,
-            "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-            "rss_mb": after.ru_maxrss / 1024.0}
+            "cpu": measured["cpu"], "rss_mb": measured["maxrss_kb"] / 1024.0}
 
 
 def one(impl, archs, rep, anchor_dir):
@@ -145,7 +165,8 @@ def one(impl, archs, rep, anchor_dir):
     if impl == "anchor":
         anchor_copy = os.path.join(work, "ansible-nomad")
         shutil.copytree(anchor_dir, anchor_copy, ignore=shutil.ignore_patterns(".git"))
-    with Containers(archs, "sbs-%s" % impl) as boxes:
+    prefix = os.environ.get("SBS_PREFIX") or "sbs%d" % os.getpid()
+    with Containers(archs, "%s-%s" % (prefix, impl)) as boxes:
         if impl == "anchor":  # its package step needs apt lists (the images ship without them); not timed
             for name in boxes.names:
                 sh("podman", "exec", name, "apt-get", "update", "-qq", check=False)
@@ -155,6 +176,8 @@ def one(impl, archs, rep, anchor_dir):
         result["first"] = run(work, "first", boxes.names)
         result["again"] = run(work, "again", boxes.names)
         result["check"] = run(work, "check", boxes.names, ("--check", "--diff"))
+    if anchor_copy:  # its downloads; the logs stay in work
+        shutil.rmtree(anchor_copy, ignore_errors=True)
     return result
 
 
@@ -173,15 +196,16 @@ def ratio(ours, anchor, key):
 
 def table(results):
     print("\nside by side (medians over repetitions; ratio = ours / anchor)")
-    head = "%-7s %-6s %9s %9s %-12s %9s %-8s %8s %8s %7s %7s" % (
-        "hosts", "impl", "first s", "again s", "again chg", "check s", "check", "CPU s", "RSS MB", "tasks", "trips")
+    head = "%-7s %-6s %4s %9s %9s %-12s %9s %-8s %8s %8s %7s %7s %7s" % (
+        "hosts", "impl", "reps", "first s", "again s", "again chg", "check s", "check", "CPU s", "RSS MB", "tasks",
+        "trips", "trips1")
     print(head)
     print("-" * len(head))
-    scenarios = sorted({r["hosts"] for r in results})
+    scenarios = sorted({r["scenario"] for r in results}, key=lambda s: (int(s.split()[0]), s))
     summary = {}
     for n in scenarios:
         for impl in ("ours", "anchor"):
-            rows = [r for r in results if r["hosts"] == n and r["impl"] == impl]
+            rows = [r for r in results if r["scenario"] == n and r["impl"] == impl]
             if not rows:
                 continue
             chg = sorted({c["changed"] for r in rows for c in r["again"]["recap"].values()})
@@ -195,19 +219,28 @@ def table(results):
                 "rss": median([max(r[k]["rss_mb"] for k in ("first", "again", "check")) for r in rows]),
                 "tasks": median([median([h["ok"] for h in hs]) for hs in hosts0]),
                 "trips": median([median([h["modules"] for h in hs]) for hs in hosts0]),
+                "trips1": median([median([h["modules"] for h in r["first"]["recap"].values()]) for r in rows]),
+                "check_trips": median([median([h["modules"] for h in r["check"]["recap"].values()]) for r in rows]),
+                "reps": len(rows),
             }
             summary[(n, impl)] = row
-            print("%-7s %-6s %s %s %-12s %s %-8s %8.1f %8.0f %7.0f %7.0f" % (
-                n, impl, seconds(row["first"]), seconds(row["again"]), "changed=%s" % ",".join(map(str, chg)),
-                seconds(row["check"]), "ok" if check_ok else "FAILS", row["cpu"], row["rss"], row["tasks"], row["trips"]))
+            print("%-7s %-6s %4d %s %s %-12s %s %-8s %8.1f %8.0f %7.0f %7.0f %7.0f" % (
+                n, impl, row["reps"], seconds(row["first"]), seconds(row["again"]), "changed=%s" % ",".join(map(str, chg)),
+                seconds(row["check"]), "ok" if check_ok else "FAILS", row["cpu"], row["rss"], row["tasks"], row["trips"],
+                row["trips1"]))
         ours, anchor = summary.get((n, "ours")), summary.get((n, "anchor"))
         if ours and anchor:
             print("%-7s ratio  first %s, re-converge %s, controller CPU %s, RSS %s, round trips %s" % tuple(
                 [n] + [ratio(ours, anchor, k) for k in ("first", "again", "cpu", "rss", "trips")]))
-    per_host = [(n, summary[(n, "ours")]["again"]) for n in scenarios if summary.get((n, "ours"), {}).get("again")]
-    if len(per_host) > 1:
-        print("ours, re-converge per added host: " + ", ".join(
-            "%d->%d hosts +%.1f s" % (a[0], b[0], b[1] - a[1]) for a, b in zip(per_host, per_host[1:])))
+    for impl in ("ours", "anchor"):
+        per_host = [(n, summary[(n, impl)]["again"]) for n in scenarios if (summary.get((n, impl)) or {}).get("again")]
+        if len(per_host) > 1:
+            print("%s, re-converge per added host: " % impl + ", ".join(
+                "%s -> %s: +%.1f s (%.2fx)" % (a[0], b[0], b[1] - a[1], b[1] / a[1]) for a, b in zip(per_host, per_host[1:])))
+    print("columns: first/again/check = wall seconds of the first converge, the re-converge and --check --diff; "
+          "again chg = changed per host on the re-converge; CPU s = controller CPU of the re-converge; RSS MB = largest "
+          "controller process; tasks = recap ok per host (re-converge); trips / trips1 = module runs per host on the "
+          "re-converge / first converge (-vvv)")
     return summary
 
 
@@ -227,8 +260,10 @@ def main():
     parser.add_argument("--hosts", default="3,12")
     parser.add_argument("--arm64", action="store_true")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps-for", default="", help="e.g. 6=1,12=2: fewer repetitions for these host counts")
     parser.add_argument("--impl", default="ours,anchor")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the smoke's logs")
     parser.add_argument("--json", help="also write every measurement here")
     args = parser.parse_args()
     if "EDGEOPS_NOMAD_MIRROR_URL" not in os.environ:
@@ -239,34 +274,59 @@ def main():
     anchor_dir = os.environ.get("ANSIBLE_NOMAD_DIR")
     if "anchor" in impls:
         check_anchor(anchor_dir)
-    results = []
-    for n in [int(x) for x in args.hosts.split(",")]:
+    reps_for = dict((int(k), int(v)) for k, v in (x.split("=") for x in args.reps_for.split(",") if x))
+    scenarios = []
+    for i, n in enumerate(int(x) for x in args.hosts.split(",")):
         archs = ["amd64"] * n
-        if args.arm64 and n == int(args.hosts.split(",")[0]):
+        if args.arm64 and i == 0:
             archs[-1] = "arm64"
-        for rep in range(args.reps):
+        name = "%d (%d arm64)" % (n, archs.count("arm64")) if "arm64" in archs else "%d" % n
+        scenarios.append((name, archs, reps_for.get(n, args.reps)))
+    print("scenarios: " + ", ".join("%s x %d reps" % (s[0], s[2]) for s in scenarios), flush=True)
+    results = []
+    for rep in range(max(s[2] for s in scenarios)):
+        for name, archs, reps in scenarios:
+            if rep >= reps:
+                continue
             order = impls if rep % 2 == 0 else list(reversed(impls))
             for impl in order:
                 r = one(impl, archs, rep, anchor_dir)
-                print("%s %d hosts rep %d: first %.1fs rc %d, again %.1fs rc %d (changed %s), check %.1fs rc %d  [%s]" % (
-                    impl, n, rep + 1, r["first"]["wall"], r["first"]["rc"], r["again"]["wall"], r["again"]["rc"],
-                    sorted({h["changed"] for h in r["again"]["recap"].values()}), r["check"]["wall"], r["check"]["rc"],
-                    r["work"]), flush=True)
+                r["scenario"] = name
+                print("%s %s hosts rep %d: first %.1fs rc %d, again %.1fs rc %d (changed %s), check %.1fs rc %d, "
+                      "module runs per host again %s check %s  [%s]" % (
+                          impl, name, rep + 1, r["first"]["wall"], r["first"]["rc"], r["again"]["wall"], r["again"]["rc"],
+                          sorted({h["changed"] for h in r["again"]["recap"].values()}), r["check"]["wall"], r["check"]["rc"],
+                          sorted({h["modules"] for h in r["again"]["recap"].values()}),
+                          sorted({h["modules"] for h in r["check"]["recap"].values()}), r["work"]), flush=True)
                 results.append(r)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=1)
-    table(results)
+                if args.json:
+                    with open(args.json, "w") as handle:
+                        json.dump(results, handle, indent=1)
+        if not args.smoke:
+            print("\nafter repetition round %d:" % (rep + 1), flush=True)
+        table(results)
+        sys.stdout.flush()
     if args.smoke:
         r = results[0]
         bad = [k for k in ("first", "again", "check") if r[k]["rc"] != 0]
+        trips = {k: max(h["modules"] for h in r[k]["recap"].values()) for k in ("again", "check")}
         if bad or any(h["changed"] for h in r["again"]["recap"].values()) or \
                 not all(h["modules"] > 0 for h in r["again"]["recap"].values()):
             sys.exit("smoke: %s failed or re-converge changed something (logs in %s)" % (bad, r["work"]))
-        shutil.rmtree(r["work"], ignore_errors=True)
-        print("smoke: ok")
+        if max(trips.values()) > MAX_TRIPS:
+            sys.exit("smoke: a converged host took %s module runs (re-converge, check), want <= %d (logs in %s)" % (
+                trips, MAX_TRIPS, r["work"]))
+        if not args.keep:
+            shutil.rmtree(r["work"], ignore_errors=True)
+        print("smoke: ok (converged host: %d module runs on re-converge, %d in --check --diff)" % (
+            trips["again"], trips["check"]))
     return 0
 
 
+def stop(signum, dummy_frame):
+    raise SystemExit("stopped by signal %d" % signum)  # unwinds through Containers.__exit__: no container left
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stop)
     sys.exit(main())
