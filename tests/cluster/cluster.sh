@@ -13,6 +13,10 @@
 #   tests/cluster/cluster.sh layout LAYOUT  replace the fake nodes: `zones` (4 nodes over 3 zones,
 #                                           the default) or `nozone` (4 nodes without a zone label)
 #   tests/cluster/cluster.sh status         exit 0 when the API server answers /readyz
+#   tests/cluster/cluster.sh restart NAME [SECONDS]
+#                                           SIGKILL one component (e.g. kube-apiserver), start it again
+#                                           with the same arguments after SECONDS (default 2); for the
+#                                           interruption tests (tests/interrupt/)
 #   tests/cluster/cluster.sh env            print `export K8S_AUTH_KUBECONFIG=...` for eval
 #
 # Environment (optional): EDGEOPS_CLUSTER_DIR (state; default <repo>/.cache/cluster, kubeconfig in
@@ -168,6 +172,22 @@ stop_procs() {
   done
 }
 
+restart() {  # restart NAME SECONDS: a crash and a restart with the same command line
+  local name=$1 down=$2 pid argv
+  alive "$name" || { log "$name is not running"; return 1; }
+  pid="$(cat "$RUN/$name.pid")"
+  mapfile -d '' -t argv < "/proc/$pid/cmdline"
+  kill -9 "$pid"
+  wait_for 20 bash -c "! kill -0 $pid 2>/dev/null"
+  sleep "$down"
+  setsid "${argv[@]}" >>"$RUN/$name.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/$name.pid"
+  if [ "$name" = kube-apiserver ] && ! wait_for 120 api_ready; then
+    log "kube-apiserver not ready after the restart"; return 1
+  fi
+  log "$name restarted (down ${down} s)"
+}
+
 down() {
   stop_procs
   rm -rf "$RUN"
@@ -180,5 +200,6 @@ case "${1:-}" in
   layout) api_ready || { log "not running"; exit 1; }; kube layout "${2:?layout: zones or nozone}" ;;
   status) api_ready && all_alive && status_lines ;;
   env) echo "export K8S_AUTH_KUBECONFIG=$RUN/kubeconfig" ;;
-  *) sed -n '2,19p' "$0" >&2; exit 2 ;;
+  restart) restart "${2:?restart: a component, e.g. kube-apiserver}" "${3:-2}" ;;
+  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac
