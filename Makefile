@@ -66,11 +66,7 @@ build-check:
 
 # The demo's steps come from mk/demo.mk (playbooks on the local API server and containers).
 demo: bootstrap
-	@if [ -z "$(strip $(DEMO_STEPS))" ]; then \
-	  echo "make demo: will start a local Kubernetes API server, apply the Nomad control plane to it,"; \
-	  echo "start three edge containers (two amd64, one arm64) and configure them as Nomad clients."; \
-	  echo "Not wired yet: the playbooks land with the playbooks issue."; \
-	else bash scripts/run-steps.sh $(DEMO_STEPS); fi
+	@bash scripts/run-steps.sh $(DEMO_STEPS)
 
 demo-clean:
-	@if [ -n "$(strip $(DEMO_CLEAN_STEPS))" ]; then bash scripts/run-steps.sh $(DEMO_CLEAN_STEPS); fi
+	@bash scripts/run-steps.sh $(DEMO_CLEAN_STEPS)
