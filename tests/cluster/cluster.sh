@@ -174,6 +174,10 @@ stop_procs() {
 
 restart() {  # restart NAME SECONDS: a crash and a restart with the same command line
   local name=$1 down=$2 pid argv
+  if [ "$name" = standin-controllers ] && ! alive "$name"; then
+    K8S_AUTH_KUBECONFIG="$RUN/kubeconfig" spawn standin-controllers "$PY" "$HERE/standin_controllers.py"
+    log "standin-controllers started again"; return 0
+  fi
   alive "$name" || { log "$name is not running"; return 1; }
   pid="$(cat "$RUN/$name.pid")"
   mapfile -d '' -t argv < "/proc/$pid/cmdline"
@@ -186,6 +190,13 @@ restart() {  # restart NAME SECONDS: a crash and a restart with the same command
     log "kube-apiserver not ready after the restart"; return 1
   fi
   log "$name restarted (down ${down} s)"
+  # The Go components retry; the Python stand-in controllers (a test double) exit once the API server
+  # is gone for longer than their client's retries, as a crash-looping pod would: start them again.
+  sleep 1
+  if ! alive standin-controllers; then
+    K8S_AUTH_KUBECONFIG="$RUN/kubeconfig" spawn standin-controllers "$PY" "$HERE/standin_controllers.py"
+    log "standin-controllers started again"
+  fi
 }
 
 down() {

@@ -54,7 +54,7 @@ trap cleanup EXIT
 for _ in $(seq 50); do [ -s "$work/double.url" ] && break; sleep 0.1; done
 echo "$double" > "$work/double.pid"
 
-"$PY" tests/secrets/kube_state.py gone "$ns"  # left by an earlier run, still terminating
+"$PY" tests/secrets/kube_state.py gone "$ns"  # a fresh namespace: the run generates the gossip key and ACL secret
 # The user's Secrets: servers' TLS (the role's default source) and the Enterprise license.
 "$PY" tests/cluster/kube.py tls-secret "$ns" nomad-tls "$EDGEOPS_DEMO_TLS_DIR/ca.pem" \
   "$EDGEOPS_DEMO_TLS_DIR/server.pem" "$EDGEOPS_DEMO_TLS_DIR/server-key.pem" >/dev/null

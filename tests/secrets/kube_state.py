@@ -9,7 +9,7 @@
         JSON of every object of the namespace the role owns: kind/name -> resourceVersion, field
         managers, and a digest of the content (data, spec, labels, annotations) for before/after checks
     python tests/secrets/kube_state.py gone NAMESPACE
-        wait (120 s at most) until the namespace of an earlier run is deleted
+        delete the namespace of an earlier run and wait (120 s at most) until it is gone
     python tests/secrets/kube_state.py secret-modes NAMESPACE STATEFULSET
         exit 1 unless every Secret volume of the StatefulSet has a defaultMode without write or other bits
 """
@@ -32,7 +32,7 @@ def api():
 
 
 def license_secret(namespace, name, path):
-    core, _ = api()
+    core = api()[0]
     with open(path, "rb") as handle:
         body = client.V1Secret(metadata=client.V1ObjectMeta(name=name, namespace=namespace), type="Opaque",
                                data={"license.hclic": base64.b64encode(handle.read()).decode()})
@@ -45,7 +45,7 @@ def license_secret(namespace, name, path):
 
 
 def generated(namespace, gossip_name, acl_name):
-    core, _ = api()
+    core = api()[0]
     hcl = base64.b64decode(core.read_namespaced_secret(gossip_name, namespace).data["gossip.hcl"]).decode()
     match = re.search(r'encrypt\s*=\s*"([^"]+)"', hcl)
     acl = core.read_namespaced_secret(acl_name, namespace).data["secret_id"]
@@ -77,7 +77,7 @@ def snapshot(namespace):
 
 
 def secret_modes(namespace, name):
-    _, apps = api()
+    apps = api()[1]
     sts = apps.read_namespaced_stateful_set(name, namespace)
     bad = []
     for vol in sts.spec.template.spec.volumes or []:
@@ -92,8 +92,14 @@ def secret_modes(namespace, name):
 
 
 def gone(namespace):
-    core, _ = api()
-    for _ in range(240):
+    core = api()[0]
+    try:
+        core.delete_namespace(namespace)
+    except client.ApiException as err:
+        if err.status != 404:
+            raise
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         try:
             core.read_namespace(namespace)
         except client.ApiException as err:
