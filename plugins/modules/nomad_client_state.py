@@ -103,6 +103,16 @@ options:
           - Unit name (without C(.service)).
         type: str
         required: true
+      restart_when_newer:
+        description:
+          - Files, or directories (their files down to two levels, as C(find -maxdepth 2)), that the service
+            reads at start. When one was modified after the service's main process started
+            (C(ExecMainStartTimestamp); systemd >= 248 for microseconds, otherwise not checked), a run was
+            interrupted after writing it and before restarting the service, and the label
+            V(restart_pending) is reported.
+        type: list
+        elements: path
+        default: []
 notes:
   - Linux only (C(os.stat), C(pwd), C(grp), C(systemctl)).
   - The module reads files on the host to hash them; it needs the privileges to read them.
@@ -153,7 +163,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 differs:
-  description: Sorted labels of what differs (file labels, V(directories), V(service)); empty when converged.
+  description: >-
+    Sorted labels of what differs (file labels, V(directories), V(service), V(restart_pending)); empty when
+    converged.
   returned: always
   type: list
   elements: str
@@ -182,9 +194,11 @@ service:
   description: What systemd reports for the service (empty when O(service) is not set).
   returned: always
   type: dict
-  sample: {name: nomad, unit_file_state: enabled, active_state: active, need_daemon_reload: false, reasons: []}
+  sample: {name: nomad, unit_file_state: enabled, active_state: active, need_daemon_reload: false, reasons: [],
+           restart_pending: [/etc/nomad.d/client.hcl]}
 """
 
+import datetime
 import grp
 import hashlib
 import os
@@ -293,6 +307,46 @@ def fix_directory(module, item, entry):
     return True
 
 
+def started_at(module, systemctl, name):
+    """Start of the service's main process as a UTC timestamp in seconds, or None when systemd does not say."""
+    rc, out, dummy = module.run_command([systemctl, "show", name + ".service", "--property=ExecMainStartTimestamp",
+                                         "--timestamp=us+utc", "--value"])
+    text = out.strip()
+    if rc != 0 or not text or text == "n/a":
+        return None
+    try:  # "Sun 2026-11-29 09:30:01.123456 UTC"
+        when = datetime.datetime.strptime(" ".join(text.split()[1:3]), "%Y-%m-%d %H:%M:%S.%f")
+    except ValueError:
+        return None
+    return (when - datetime.datetime(1970, 1, 1)).total_seconds()
+
+
+def newer_files(paths, since):
+    """Files among paths (directories: their files down to two levels) modified after since."""
+    found = []
+    for path in paths:
+        if os.path.isfile(path):
+            candidates = [path]
+        elif os.path.isdir(path):
+            candidates = []
+            for entry in os.listdir(path):
+                sub = os.path.join(path, entry)
+                if os.path.isdir(sub):
+                    candidates.extend(os.path.join(sub, x) for x in os.listdir(sub))
+                else:
+                    candidates.append(sub)
+        else:
+            continue
+        for candidate in candidates:
+            try:
+                info = os.stat(candidate)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_mtime > since:
+                found.append(candidate)
+    return sorted(found)
+
+
 def compare_service(module, name):
     entry = {"name": name, "reasons": []}
     systemctl = module.get_bin_path("systemctl")
@@ -316,6 +370,12 @@ def compare_service(module, name):
         entry["reasons"].append("not running")
     if entry["need_daemon_reload"]:
         entry["reasons"].append("unit changed on disk, not reloaded")
+    entry["restart_pending"] = []
+    paths = module.params["service"]["restart_when_newer"]
+    if paths and entry["active_state"] in RUNNING_STATES:
+        since = started_at(module, systemctl, name)
+        if since is not None:
+            entry["restart_pending"] = newer_files(paths, since)
     return entry
 
 
@@ -329,7 +389,9 @@ def main():
             "files": {"type": "list", "elements": "dict", "default": [], "options": file_spec},
             "directories": {"type": "list", "elements": "dict", "default": [], "options": dir_spec},
             "fix_directories": {"type": "bool", "default": False},
-            "service": {"type": "dict", "options": {"name": {"type": "str", "required": True}}},
+            "service": {"type": "dict", "options": {
+                "name": {"type": "str", "required": True},
+                "restart_when_newer": {"type": "list", "elements": "path", "default": []}}},
         },
         supports_check_mode=True,
     )
@@ -373,6 +435,8 @@ def main():
             before["service " + service["name"]] = {"unit_file_state": service.get("unit_file_state"),
                                                     "active_state": service.get("active_state")}
             after["service " + service["name"]] = {"unit_file_state": "enabled", "active_state": "active"}
+        if service["restart_pending"]:
+            differs.add("restart_pending")
 
     result = {"changed": changed, "differs": sorted(differs), "converged": not differs, "files": files,
               "directories": directories, "service": service}

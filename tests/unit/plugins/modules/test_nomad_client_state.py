@@ -157,3 +157,21 @@ def test_fix_directories_refuses_a_file_in_the_way(capsys, host):
     args["fix_directories"] = True
     out = run(capsys, args)
     assert out["failed"] and "is not a directory" in out["msg"]
+
+
+def test_a_file_newer_than_the_agent_start_is_a_pending_restart(capsys, host):
+    # a run killed after it wrote client.hcl and before its handler restarted the agent (systemd >= 248 prints
+    # microseconds with --timestamp=us+utc)
+    tmp, props, args = host
+    script = [p for p in os.environ["PATH"].split(":") if (os.path.exists(os.path.join(p, "systemctl")))][0]
+    with open(os.path.join(script, "systemctl"), "w") as handle:
+        handle.write("#!/bin/sh\ncase \"$*\" in *ExecMainStartTimestamp*) echo 'Sun 2026-01-04 10:00:00.000001 UTC';;\n"
+                     "*) cat %s;; esac\n" % props)
+    os.utime(tmp / "etc" / "client.hcl", (1767520800 + 5, 1767520800 + 5))  # 2026-01-04 10:00:05 UTC
+    os.utime(tmp / "nomad", (1767520800 - 5, 1767520800 - 5))
+    args["service"]["restart_when_newer"] = [str(tmp / "nomad"), str(tmp / "etc")]
+    out = run(capsys, args)
+    assert out["differs"] == ["restart_pending"]
+    assert out["service"]["restart_pending"] == [str(tmp / "etc" / "client.hcl")]
+    os.utime(tmp / "etc" / "client.hcl", (1767520800 - 1, 1767520800 - 1))
+    assert run(capsys, args)["differs"] == []
