@@ -5,7 +5,7 @@
 // JSON object per file: {"file": ..., "body": {...}} or {"file": ..., "error": "..."}.
 // body = {"attrs": {name: value}, "blocks": [{"type": t, "labels": [...], "body": body}]}, where a
 // value is a string (HCL1-unquoted), int, float, bool, list, or {"object": {key: value}} for
-// `name = { ... }`. Built by mk/hcl-filter.mk into .cache/hcl1/hcl1dump.
+// `name = { ... }`. Built by mk/plugins.mk into .cache/hcl1/hcl1dump.
 //
 // hcl1dump -decode-agent FILE...: instead of the syntax tree, hcl.Decode each file into a small
 // struct shaped like part of Nomad's agent Config (same hcl tags as listed in shared/nomad/

@@ -1,0 +1,72 @@
+# The roles: edgeops.nomad.nomad_server (Nomad servers on OpenShift/Kubernetes) and
+# edgeops.nomad.nomad_client (edge clients on Linux and Windows), alone and at fleet scale.
+# The role unit tests (tests/unit/roles) run in `make unit`.
+#   integration-client  syntax check of the Windows task files, shellcheck of the test scripts (quick)
+#   integration-fleet   the client role's controller-side fetch over 3 batches of one host, no containers
+#                       (tests/fleet/fetch_batches.sh): each batch gets its platform's verified binary; one
+#                       run requests SHA256SUMS, its signature and each archive once, a second run no archive
+#   integration-server  offline: render every input set of tests/k8s_validate/inputs through the role's
+#                       GitOps path; kubernetes-validate --strict 1.27 + 1.33, CRs against the CRDs,
+#                       restricted-v2 SCC rules, server.hcl against Nomad's schema
+#   molecule-client     Molecule scenario molecule/nomad_client on 2 amd64 + 1 arm64 systemd containers
+#                       (images from mk/images.mk, stand-in Nomad served by a local mirror)
+#   molecule-fleet      tests/fleet/run.sh on 6 amd64 systemd containers (the stand-in Nomad mirror from
+#                       tests/stand_in_nomad/with_mirror.sh, the Nomad API double): edgeops.nomad.edge_clients
+#                       with its default serial (several batches, one download per run), a dead host (the
+#                       others converge, the summary names it), the stop past nomad_clients_max_fail_percentage,
+#                       upgrade_clients over 3 hosts with serial 1
+#   benchmark-smoke     benchmarks/side_by_side.py --smoke: one amd64 host, this collection's role only (the
+#                       script runs end to end; no figures are asserted)
+#   molecule-server     molecule/nomad_server on the test cluster of mk/cluster.mk (real apiserver,
+#                       controller-manager, scheduler 1.34, kwok nodes, OpenShift-like admission);
+#                       also `molecule syntax` of molecule/kind (needs Docker + internet to run)
+# Not in make test:
+#   benchmark-client    benchmarks/converge_clients
+#   benchmark           benchmarks/side_by_side.py: this collection against an unmodified checkout of
+#                       ansible-community/ansible-nomad at the pinned commit (ANSIBLE_NOMAD_DIR=...), 3 hosts
+#                       (2 amd64 + 1 arm64), 6 and 12 amd64, 3 interleaved repetitions; BENCHMARK_ARGS to
+#                       change; then benchmark-inventory
+#   benchmark-inventory the nomad_nodes inventory with details: true on 1,000 nodes (prints figures)
+INTEGRATION_STEPS += integration-client integration-fleet integration-server
+MOLECULE_STEPS += molecule-client molecule-fleet benchmark-smoke molecule-server
+BENCHMARK_ARGS ?= --hosts 3,6,12 --arm64 --reps 3
+
+.PHONY: integration-client integration-fleet integration-server molecule-client molecule-fleet molecule-server
+.PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory
+
+integration-client:
+	shellcheck tests/images/build.sh tests/stand_in_nomad/*.sh benchmarks/converge_clients
+	shellcheck -s sh tests/stand_in_nomad/nomad.sh.in
+	ANSIBLE_HOST_PATTERN_MISMATCH=ignore ansible-playbook -i localhost, --syntax-check tests/unit/roles/nomad_client/windows_syntax.yml
+
+integration-fleet:
+	shellcheck tests/fleet/*.sh
+	bash tests/stand_in_nomad/with_mirror.sh tests/fleet/fetch_batches.sh
+
+integration-server:
+	shellcheck tests/cluster/*.sh
+	python -m tests.k8s_validate.run
+
+molecule-client: images-amd64 images-arm64
+	cd molecule/.. && bash tests/stand_in_nomad/with_mirror.sh molecule test -s nomad_client
+
+molecule-fleet: images-amd64
+	bash tests/stand_in_nomad/with_mirror.sh tests/fleet/run.sh
+
+benchmark-smoke: images-amd64
+	bash tests/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py --smoke
+
+molecule-server: cluster-build
+	molecule syntax -s kind
+	molecule test -s nomad_server
+
+benchmark-client: images-amd64 images-arm64
+	@bash tests/stand_in_nomad/with_mirror.sh benchmarks/converge_clients
+
+benchmark: bootstrap images-amd64 images-arm64
+	@[ -n "$${ANSIBLE_NOMAD_DIR:-}" ] || { echo "make benchmark: set ANSIBLE_NOMAD_DIR to a checkout of ansible-community/ansible-nomad (commit pinned in benchmarks/side_by_side.py)"; exit 2; }
+	bash tests/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py $(BENCHMARK_ARGS)
+	$(MAKE) --no-print-directory benchmark-inventory
+
+benchmark-inventory:
+	PYTHONPATH=$(ROOT)/.cache/collections python benchmarks/inventory_nomad_nodes.py --nodes 1000 --details
