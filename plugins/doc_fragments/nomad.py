@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Connection options shared by every edgeops.nomad API module."""
+    """Connection options and attributes shared by every edgeops.nomad API module."""
 
     DOCUMENTATION = r"""
 options:
@@ -68,4 +68,28 @@ notes:
   - All modules of this collection are in the action group C(edgeops.nomad.nomad), so the options
     above can be set once with C(module_defaults) and C(group/edgeops.nomad.nomad).
   - Talks to the Nomad HTTP API with ansible's own URL code; no extra Python library is needed.
+# What every API module shares; a module states only what differs (its own `attributes:` entries win,
+# key by key). List this fragment BEFORE ansible.builtin.action_common_attributes(.actiongroups):
+# the first fragment merged wins, and theirs hold `support: N/A` placeholders.
+attributes:
+  action_group:
+    support: full
+    membership: [edgeops.nomad.nomad]
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: all
+"""
+
+    # The read-only _info modules: listed before edgeops.nomad.nomad, so these win.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+    details: Reads only, so check mode does the same as a normal run.
+  diff_mode:
+    support: N/A
+    details: Reads only.
 """

@@ -87,6 +87,31 @@ class NomadModule(AnsibleModule):
             return delete()
         return write()
 
+    def ensure_by_id(self, result, key, kind, current, before, after, body):
+        """ensure() for the ACL objects Nomad keys by an ID it makes itself (roles, binding rules).
+
+        ``kind`` is the path segment (``role``, ``binding-rule``), ``current`` the object as read
+        (None = absent) and ``body`` what to write (the ID is added for an update). Creates with
+        ``POST /v1/acl/<kind>`` (never retried: a retry after a lost answer could create a second
+        object), updates with ``POST /v1/acl/<kind>/<ID>`` (same ID: safe to retry) and deletes with
+        ``DELETE /v1/acl/<kind>/<ID>`` (nomad/acl_endpoint.go UpsertRoles/UpsertBindingRules). The
+        object Nomad answers with lands in ``result[key]``.
+        """
+        client = self.client
+
+        def write():
+            if current:
+                path = client.path("v1", "acl", kind, current["ID"])
+                written = client.post(path, body=dict(body, ID=current["ID"]), namespaced=False, idempotent=True)
+            else:
+                written = client.post(client.path("v1", "acl", kind), body=body, namespaced=False)
+            result[key] = written.data
+
+        def delete():
+            client.delete(client.path("v1", "acl", kind, current["ID"]), namespaced=False)
+
+        return self.ensure(result, before, after, write=write, delete=delete)
+
 
 def prune_none(data):
     """Drop keys whose value is None (options the user did not set)."""

@@ -89,16 +89,9 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
   diff_mode:
     support: full
     details: The client secret is never part of the diff.
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""

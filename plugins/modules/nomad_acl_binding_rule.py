@@ -67,16 +67,6 @@ extends_documentation_fragment:
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -167,21 +157,7 @@ def main():
             after = {"AuthMethod": p["auth_method"], "Description": p["description"], "Selector": p["selector"],
                      "BindType": p["bind_type"], "BindName": p["bind_name"]}
         result = dict(binding_rule=current or {})
-
-        def write():
-            body = dict(after)
-            if current:
-                body["ID"] = current["ID"]
-                path = client.path("v1", "acl", "binding-rule", current["ID"])
-                rule = client.post(path, body=body, namespaced=False, idempotent=True).data  # same ID: safe to retry
-            else:
-                rule = client.post("/v1/acl/binding-rule", body=body, namespaced=False).data  # creates: never retried
-            result["binding_rule"] = rule
-
-        def delete():
-            client.delete(client.path("v1", "acl", "binding-rule", current["ID"]), namespaced=False)
-
-        module.ensure(result, before, after, write=write, delete=delete)
+        module.ensure_by_id(result, "binding_rule", "binding-rule", current, before, after, after)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

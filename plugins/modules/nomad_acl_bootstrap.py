@@ -30,21 +30,12 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
   check_mode:
     support: full
     details: With O(bootstrap_secret), check mode knows whether the secret already works; without it,
       check mode cannot tell a bootstrapped cluster from a fresh one and reports a change.
   diff_mode:
     support: none
-  platform:
-    platforms: all
-notes:
-  - The O(token) connection option is not used for the bootstrap call itself.
-  - To bootstrap again after losing the secret, write the reset index Nomad reports into
-    C(<data_dir>/server/acl-bootstrap-reset) on the leader, then run this module again.
 """
 
 EXAMPLES = r"""
@@ -67,10 +58,12 @@ secret_id:
       the task output is censored, the registered variable keeps it.
   returned: when bootstrapped without bootstrap_secret
   type: str
+  sample: 4d1c7a8e-2f6b-9c3d-0e5a-7b8f9c1d2e3f
 already_bootstrapped:
   description: Whether the cluster had been bootstrapped before this run.
   returned: always
   type: bool
+  sample: false
 """
 
 import re

@@ -49,16 +49,6 @@ extends_documentation_fragment:
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -145,22 +135,9 @@ def main():
             if after != before:
                 check_policies(client, after["Policies"])
         result = dict(role=current or {})
-
-        def write():
-            body = {"Name": after["Name"], "Description": after["Description"],
-                    "Policies": [{"Name": n} for n in after["Policies"]]}
-            if current:
-                body["ID"] = current["ID"]
-                path = client.path("v1", "acl", "role", current["ID"])
-                role = client.post(path, body=body, namespaced=False, idempotent=True).data  # same ID: safe to retry
-            else:
-                role = client.post("/v1/acl/role", body=body, namespaced=False).data  # creates: never retried
-            result["role"] = role
-
-        def delete():
-            client.delete(client.path("v1", "acl", "role", current["ID"]), namespaced=False)
-
-        module.ensure(result, before, after, write=write, delete=delete)
+        body = after and {"Name": after["Name"], "Description": after["Description"],
+                          "Policies": [{"Name": n} for n in after["Policies"]]}
+        module.ensure_by_id(result, "role", "role", current, before, after, body)
     except NomadAPIError as exc:
         module.fail_api(exc)
     module.exit_json(**result)

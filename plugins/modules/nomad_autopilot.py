@@ -46,16 +46,6 @@ extends_documentation_fragment:
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""

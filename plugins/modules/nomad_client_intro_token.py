@@ -59,16 +59,11 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
   check_mode:
     support: full
     details: Reports whether a token would be created; creates none.
   diff_mode:
     support: none
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""

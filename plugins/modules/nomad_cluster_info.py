@@ -27,21 +27,10 @@ options:
     choices: [leader, peers, autopilot_health, autopilot_configuration, raft_configuration]
     default: [leader, peers, autopilot_health, autopilot_configuration, raft_configuration]
 extends_documentation_fragment:
+  - edgeops.nomad.nomad.read_only
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
-    details: Reads only, so check mode does the same as a normal run.
-  diff_mode:
-    support: N/A
-    details: Reads only.
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -65,22 +54,31 @@ peers:
   returned: when gathered
   type: list
   elements: str
+  sample: [10.0.0.1:4647, 10.0.0.2:4647, 10.0.0.3:4647]
 autopilot_health:
   description: Autopilot health (Healthy, FailureTolerance, Servers...).
   returned: when gathered
   type: dict
+  sample: {Healthy: true, FailureTolerance: 1, Leader: 6a0e2b0c-3b8d-9f61-3c2e-0d5b1f0e7a41,
+           Voters: [6a0e2b0c-3b8d-9f61-3c2e-0d5b1f0e7a41], Servers: [{ID: 6a0e2b0c-3b8d-9f61-3c2e-0d5b1f0e7a41,
+           Name: nomad-0.global, Address: 10.0.0.1:4647, Healthy: true, Voter: true, Leader: true}]}
 autopilot_configuration:
   description: Autopilot configuration.
   returned: when gathered
   type: dict
+  sample: {CleanupDeadServers: true, LastContactThreshold: 200ms, MaxTrailingLogs: 250, MinQuorum: 0,
+           ServerStabilizationTime: 10s, CreateIndex: 5, ModifyIndex: 5}
 raft_configuration:
   description: Raft configuration (Index, Servers with ID, Node, Address, Leader, Voter).
   returned: when gathered
   type: dict
+  sample: {Index: 0, Servers: [{ID: 6a0e2b0c-3b8d-9f61-3c2e-0d5b1f0e7a41, Node: nomad-0.global,
+           Address: 10.0.0.1:4647, Leader: true, Voter: true, RaftProtocol: "3"}]}
 healthy:
   description: A leader is known and (when gathered) autopilot reports the cluster healthy.
   returned: always
   type: bool
+  sample: true
 """
 
 import json

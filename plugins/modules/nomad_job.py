@@ -74,17 +74,12 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
   check_mode:
     support: full
     details: Runs Nomad's plan (read only) and reports whether a registration would change the job.
   diff_mode:
     support: full
     details: The diff is Nomad's plan diff, rendered as text.
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -123,14 +118,18 @@ plan:
   description: Nomad's plan answer (Diff, Annotations, FailedTGAllocs, Warnings); absent for O(state=absent).
   returned: when state is present
   type: dict
+  sample: {Diff: {ID: telemetry, Type: Edited, Fields: null, Objects: null, TaskGroups: []}, Annotations: null,
+           FailedTGAllocs: null, JobModifyIndex: 41, Warnings: ""}
 eval_id:
   description: Evaluation created by the registration or deregistration.
   returned: when changed and not in check mode
   type: str
+  sample: 8e1f3c2a-5b7d-4e9f-a1c3-2d4e6f8a0b1c
 job_modify_index:
   description: JobModifyIndex after registration.
   returned: when registered
   type: int
+  sample: 42
 deployment:
   description: Final deployment, with O(wait).
   returned: when wait is true and the job has a deployment
@@ -150,6 +149,7 @@ warnings_nomad:
   description: Warnings text from Nomad's register or plan answer.
   returned: when Nomad sent any
   type: str
+  sample: "1 warning: * Group \"web\" has warnings: 1 error occurred: * Task \"web\": kill_timeout is greater than max_kill_timeout"
 """
 
 import time

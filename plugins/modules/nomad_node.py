@@ -61,16 +61,6 @@ extends_documentation_fragment:
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -99,6 +89,9 @@ node_info:
   description: The node after the change (before it in check mode). Large maps (Attributes, Drivers) are kept.
   returned: success
   type: dict
+  sample: {ID: f7a3c1d2-8b4e-4c6f-9a1b-3d5e7f9a1b2c, Name: edge-amd64-1, NodePool: edge, Datacenter: dc1,
+           Status: ready, SchedulingEligibility: ineligible, DrainStrategy: {Deadline: 3600000000000},
+           Meta: {site: plant-7}, Attributes: {kernel.name: linux, cpu.arch: amd64}}
 """
 
 import re

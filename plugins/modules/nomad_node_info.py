@@ -39,21 +39,10 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - edgeops.nomad.nomad.read_only
   - edgeops.nomad.nomad
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
-    details: Reads only, so check mode does the same as a normal run.
-  diff_mode:
-    support: N/A
-    details: Reads only.
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""

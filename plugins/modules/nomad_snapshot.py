@@ -53,15 +53,8 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
   diff_mode:
     support: none
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -82,18 +75,22 @@ path:
   description: Snapshot file.
   returned: success
   type: str
+  sample: /var/backups/nomad/nomad-2026-11-29.snap
 size:
   description: Size in bytes of the snapshot written or uploaded.
   returned: when a snapshot was written or uploaded
   type: int
+  sample: 284672
 sha256:
   description: SHA-256 (hex) of the snapshot file.
   returned: when a snapshot was written or uploaded
   type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 index:
   description: Raft index of the saved snapshot (C(X-Nomad-Index)).
   returned: when saved
   type: int
+  sample: 1873
 """
 
 import base64

@@ -50,16 +50,9 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership: [edgeops.nomad.nomad]
-  check_mode:
-    support: full
   diff_mode:
     support: full
     details: Shows which keys are added, removed, changed or unchanged; never a value or a hash of one.
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -89,6 +82,7 @@ item_keys:
   returned: success
   type: list
   elements: str
+  sample: [password, username]
 """
 
 import re
