@@ -2,9 +2,9 @@
 # The Kubernetes API server restarted during the control-plane apply, then a re-run (issue 14
 # section 3). Runs on the namespace and Nomad API double that tests/secrets/apply_test.sh left with
 # SECRETS_TEST_KEEP=1 (converged: gossip key and ACL bootstrap secret generated and stored), and
-# deletes both at the end. A changed input (an annotation of the edge Service) gives the runs
-# something to apply. The API server gets SIGKILL and comes back 2 s later
-# (tests/cluster/cluster.sh restart), twice:
+# deletes both at the end. A changed input (an annotation of the edge Service, another value for each
+# interrupted run; the re-run wants the last one) gives the runs something to apply. The API server
+# gets SIGKILL and comes back 2 s later (tests/cluster/cluster.sh restart), twice:
 #   1. at "Look for the gossip key Secret": the lookup that decides whether a new key is generated
 #   2. at "Apply the objects": in the middle of the server-side apply of the objects
 # Then the re-run (timed until converged) must succeed, and compared with before the interrupted runs:
@@ -37,8 +37,9 @@ PY
 trap cleanup EXIT
 export NOMAD_ADDR; NOMAD_ADDR="$(cat "$work/double.url")"
 export ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_TIMEOUT=60
-args=(-i inventories/local edgeops.nomad.control_plane -e "@$work/control-plane.yml"
-      -e '{"nomad_server_edge_service_annotations": {"edgeops.test/interrupted": "yes"}}')
+args=(-i inventories/local edgeops.nomad.control_plane -e "@$work/control-plane.yml")
+# Each run wants another value of one annotation, so each interrupted run has something left to apply.
+want() { printf '{"nomad_server_edge_service_annotations": {"edgeops.test/run": "%s"}}' "$1"; }
 
 "$PY" tests/secrets/kube_state.py snapshot "$ns" > "$work/before.json"
 "$PY" tests/secrets/kube_state.py generated "$ns" nomad-gossip nomad-acl-bootstrap > "$work/generated-before.json"
@@ -50,7 +51,7 @@ for point in "Look for the gossip key Secret" "Apply the objects"; do
     bash tests/cluster/cluster.sh restart kube-apiserver 2 2>&1 | sed 's/^/apiserver-restart: /' ) &
   watcher=$!
   start=$(date +%s)
-  rc=0; ansible-playbook "${args[@]}" > "$log" 2>&1 || rc=$?
+  rc=0; ansible-playbook "${args[@]}" -e "$(want "$name")" > "$log" 2>&1 || rc=$?
   touch "$log.done"
   wait "$watcher" || { log "the API server did not come back"; exit 1; }
   rm -f "$log.done"
@@ -60,7 +61,7 @@ for point in "Look for the gossip key Secret" "Apply the objects"; do
 done
 
 start=$(date +%s.%N)
-if ! ansible-playbook "${args[@]}" > "$out/apiserver-restart-rerun.log" 2>&1; then
+if ! ansible-playbook "${args[@]}" -e "$(want "$name")" > "$out/apiserver-restart-rerun.log" 2>&1; then
   log "re-run FAILED:"; tail -n 30 "$out/apiserver-restart-rerun.log"; exit 1
 fi
 took="$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")"

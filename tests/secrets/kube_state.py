@@ -62,7 +62,10 @@ def snapshot(namespace):
     for kind, lister in lists.items():
         for obj in lister(namespace).items:
             meta = obj.metadata
-            if not (meta.labels or {}).get("app.kubernetes.io/managed-by") == "edgeops.nomad":
+            # the role's objects, and every Secret (the user's license and TLS Secrets too)
+            if kind != "Secret" and (meta.labels or {}).get("app.kubernetes.io/managed-by") != "edgeops.nomad":
+                continue
+            if kind == "Secret" and obj.type == "kubernetes.io/service-account-token":
                 continue
             full = client.ApiClient().sanitize_for_serialization(obj)
             content = {k: full.get(k) for k in ("data", "spec")}
