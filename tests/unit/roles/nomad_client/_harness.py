@@ -1,17 +1,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run a generated playbook against localhost with the collection on the path (shared by the nomad_client tests)."""
+"""The nomad_client tests' inputs; the harness that runs the role is tests/unit/roles/_role_harness.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import yaml
+from _role_harness import ROOT, read_json, run_playbook, run_role_cases  # noqa: F401  pylint: disable=unused-import
 
-ROOT = Path(__file__).resolve().parents[4]
 LINUX_AMD64 = {"system": "Linux", "os_family": "Debian", "architecture": "x86_64"}
 WINDOWS_AMD64 = {"system": "Win32NT", "os_family": "Windows", "architecture": "64-bit"}
 # Shape-only stand-in for a public key: preflight checks the armour, these tests never verify a signature.
@@ -28,34 +23,13 @@ VALID = {
 }
 NO_TLS_FILES = {"nomad_client_tls_ca_file": "", "nomad_client_tls_cert_file": "", "nomad_client_tls_key_file": ""}
 
-
-def run_playbook(tmp: Path, plays: list, inventory: str, *extra: str) -> subprocess.CompletedProcess:
-    playbook = tmp / "playbook.yml"
-    playbook.write_text(yaml.safe_dump(plays, sort_keys=False), encoding="utf-8")
-    env = dict(os.environ)
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".cache" / "collections"))
-    env.update(
-        {
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        }
-    )
-    inv = tmp / "inventory.yml"
-    inv.write_text(inventory, encoding="utf-8")
-    return subprocess.run(
-        ["ansible-playbook", "-i", str(inv), str(playbook), *extra],
-        cwd=tmp,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+# Check mode with the install/configure/service tags skipped: nothing past preflight/set_vars can touch the host,
+# even if a case were wrongly accepted.
+PREFLIGHT_ONLY = ("--check", "--skip-tags", "nomad_client_install,nomad_client_configure,nomad_client_service")
 
 
-def read_json(path: Path):
-    return json.loads(path.read_text(encoding="utf-8"))
+def run_preflight_cases(tmp: Path, cases: dict) -> dict:
+    """Each case ({case_id: role vars over the valid Linux baseline}) through the role's preflight; see run_role_cases."""
+    role_vars = {case_id: {"__nomad_client_host": LINUX_AMD64, **VALID, "nomad_client_controller_cache_dir": str(tmp / "cache"),
+                           **overrides} for case_id, overrides in cases.items()}
+    return run_role_cases(tmp, role_vars, role="edgeops.nomad.nomad_client", args=PREFLIGHT_ONLY)

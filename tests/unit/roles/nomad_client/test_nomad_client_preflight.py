@@ -2,16 +2,16 @@
 """Bad inputs to edgeops.nomad.nomad_client fail in preflight (argument specs or asserts) with a message
 naming the variable, before any host change.
 
-All cases run in ONE ansible-playbook run (check mode, skipping the install/configure/service tags, so nothing past
-preflight/set_vars can run even if a case were wrongly accepted): each case includes the role inside a
-block/rescue and records the failure message; the tests below check the recorded messages.
+All cases run in ONE ansible-playbook run of the shared role harness (tests/unit/roles/_role_harness.py), in
+check mode with the install/configure/service tags skipped, so nothing past preflight/set_vars can run even if a
+case were wrongly accepted; the tests below check the recorded failures.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from _harness import LINUX_AMD64, NO_TLS_FILES, VALID, WINDOWS_AMD64, read_json, run_playbook
+from _harness import LINUX_AMD64, NO_TLS_FILES, WINDOWS_AMD64, run_preflight_cases
 
 WIN = {"__nomad_client_host": WINDOWS_AMD64}
 
@@ -83,7 +83,6 @@ CASES = {
     "node_class_bad_chars": ({"nomad_client_node_class": "a b"}, "nomad_client_node_class"),
     "region_empty": ({"nomad_client_region": ""}, "nomad_client_region"),
 }
-ACCEPTED = "ACCEPTED"
 # Several bad inputs at once: preflight is one table of rules and reports every violation in one failure
 # (issue 13 item 2), each message starting with the variable to fix.
 MANY = {
@@ -106,71 +105,31 @@ MANY_EXPECTED = [
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("preflight")
-    results = tmp / "results.json"
-    tasks = []
-    cases = dict(CASES)
-    cases["valid_baseline"] = ({}, None)
-    cases["valid_windows"] = (WIN, None)
-    cases["many_at_once"] = (MANY, None)
-    for case_id, (overrides, _expected) in cases.items():
-        role_vars = {"__nomad_client_host": LINUX_AMD64, **VALID, "nomad_client_controller_cache_dir": str(tmp / "cache"), **overrides}
-        tasks.append(
-            {
-                "name": f"case {case_id}",
-                "block": [
-                    {
-                        "name": f"case {case_id} | role",
-                        "ansible.builtin.include_role": {"name": "edgeops.nomad.nomad_client"},
-                        "vars": role_vars,
-                    },
-                    {
-                        "name": f"case {case_id} | accepted",
-                        "ansible.builtin.set_fact": {"outcomes": f"{{{{ outcomes | combine({{'{case_id}': '{ACCEPTED}'}}) }}}}"},
-                    },
-                ],
-                "rescue": [
-                    {
-                        "name": f"case {case_id} | rejected",
-                        "ansible.builtin.set_fact": {
-                            "outcomes": f"{{{{ outcomes | combine({{'{case_id}': ansible_failed_result.msg | default('') | string}}) }}}}"
-                        },
-                    }
-                ],
-            }
-        )
-    tasks.append(
-        {
-            "name": "write outcomes",
-            "ansible.builtin.copy": {"content": "{{ outcomes | to_json }}", "dest": str(results), "mode": "0644"},
-            "check_mode": False,
-        }
-    )
-    plays = [{"name": "preflight cases", "hosts": "all", "gather_facts": False, "vars": {"outcomes": {}}, "tasks": tasks}]
-    proc = run_playbook(
-        tmp, plays, "all:\n  hosts:\n    preflight-host:\n      ansible_connection: local\n", "--check",
-        "--skip-tags", "nomad_client_install,nomad_client_configure,nomad_client_service",
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return read_json(results)
+    cases = {case_id: overrides for case_id, (overrides, _expected) in CASES.items()}
+    cases.update(valid_baseline={}, valid_windows=WIN, many_at_once=MANY)
+    return run_preflight_cases(tmp_path_factory.mktemp("preflight"), cases)
+
+
+def refusal(outcomes, case_id):
+    record = outcomes.get(case_id)
+    assert record is not None, outcomes["__log__"]
+    assert record["ok"] is False, f"{case_id} was accepted"
+    return record["msg"]
 
 
 @pytest.mark.parametrize("case_id", sorted(CASES))
 def test_bad_input_is_rejected_naming_the_variable(outcomes, case_id):
-    expected = CASES[case_id][1]
-    message = outcomes[case_id]
-    assert message != ACCEPTED, f"{case_id} was accepted"
-    assert expected in message, message
+    message = refusal(outcomes, case_id)
+    assert CASES[case_id][1] in message, message
 
 
 @pytest.mark.parametrize("case_id", ["valid_baseline", "valid_windows"])
 def test_valid_input_passes_preflight(outcomes, case_id):
-    assert outcomes[case_id] == ACCEPTED
+    assert outcomes.get(case_id) == {"ok": True}, outcomes.get(case_id) or outcomes["__log__"]
 
 
 def test_every_violation_is_reported_at_once(outcomes):
-    message = outcomes["many_at_once"]
-    assert message != ACCEPTED
+    message = refusal(outcomes, "many_at_once")
     missing = [text for text in MANY_EXPECTED if text not in message]
     assert not missing, message
     # one " | "-separated entry per failed rule, each starting with the variable name

@@ -3,8 +3,9 @@
 shared validators in tasks/preflight.yml; nomad_client_extra_config, nomad_client_vault and nomad_client_consul are
 checked against Nomad's key schema and the extra config cannot override what the role manages.
 
-One ansible-playbook run in check mode with the install/configure/service tags skipped (nothing past preflight
-could touch the host even if a case were wrongly accepted). Each case records the failed task and its message:
+One ansible-playbook run of the shared role harness (tests/unit/roles/_role_harness.py) in check mode with the
+install/configure/service tags skipped (nothing past preflight could touch the host even if a case were wrongly
+accepted). Each case records the failed task and its message:
 the refusal must come from the preflight assert (not a templating error, not a traceback), start with the
 variable (and the path inside it) and say what is allowed. A baseline with good non-default typed values passes.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from _harness import LINUX_AMD64, VALID, WINDOWS_AMD64, read_json, run_playbook
+from _harness import WINDOWS_AMD64, run_preflight_cases
 
 PREFLIGHT_TASK = "Preflight | Check inputs"
 GOOD = {
@@ -102,50 +103,28 @@ CASES = {
     "log_file_relative": ({"nomad_client_log_file": "nomad.log"}, "nomad_client_log_file: 'nomad.log' is not an absolute path"),
     "download_url_ftp": ({"nomad_client_download_base_url": "ftp://mirror/nomad"}, "nomad_client_download_base_url must be an http(s):// or file:// URL"),
 }
-ACCEPTED = "ACCEPTED"
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("typed")
-    results = tmp / "results.json"
-    tasks = []
     cases = {case_id: overrides for case_id, (overrides, _text) in CASES.items()}
     cases["valid_typed"] = GOOD
     cases["valid_typed_windows"] = {**GOOD, **WIN, "nomad_client_log_file": "C:\\ProgramData\\nomad\\nomad.log",
                                     "nomad_client_host_volumes": [{"name": "d", "path": "D:\\data"}]}
-    for case_id, overrides in cases.items():
-        role_vars = {"__nomad_client_host": LINUX_AMD64, **VALID, "nomad_client_controller_cache_dir": str(tmp / "cache"), **overrides}
-        record = "{'task': ansible_failed_task.name | default(''), 'msg': ansible_failed_result.msg | default('') | string}"
-        tasks.append({
-            "name": f"case {case_id}",
-            "block": [
-                {"name": f"case {case_id} | role", "ansible.builtin.include_role": {"name": "edgeops.nomad.nomad_client"}, "vars": role_vars},
-                {"name": f"case {case_id} | accepted",
-                 "ansible.builtin.set_fact": {"outcomes": f"{{{{ outcomes | combine({{'{case_id}': '{ACCEPTED}'}}) }}}}"}},
-            ],
-            "rescue": [{"name": f"case {case_id} | rejected",
-                        "ansible.builtin.set_fact": {"outcomes": f"{{{{ outcomes | combine({{'{case_id}': {record}}}) }}}}"}}],
-        })
-    tasks.append({"name": "write outcomes", "ansible.builtin.copy": {"content": "{{ outcomes | to_json }}", "dest": str(results), "mode": "0644"},
-                  "check_mode": False})
-    plays = [{"name": "typed input cases", "hosts": "all", "gather_facts": False, "vars": {"outcomes": {}}, "tasks": tasks}]
-    proc = run_playbook(tmp, plays, "all:\n  hosts:\n    typed-host:\n      ansible_connection: local\n", "--check",
-                        "--skip-tags", "nomad_client_install,nomad_client_configure,nomad_client_service")
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return read_json(results)
+    return run_preflight_cases(tmp_path_factory.mktemp("typed"), cases)
 
 
 @pytest.mark.parametrize("case_id", ["valid_typed", "valid_typed_windows"])
 def test_good_typed_values_pass(outcomes, case_id):
-    assert outcomes[case_id] == ACCEPTED, outcomes[case_id]
+    assert outcomes.get(case_id) == {"ok": True}, outcomes.get(case_id) or outcomes["__log__"]
 
 
 @pytest.mark.parametrize("case_id", sorted(CASES))
 def test_bad_typed_value_is_refused_by_preflight(outcomes, case_id):
-    outcome = outcomes[case_id]
-    assert outcome != ACCEPTED, f"{case_id} was accepted"
+    outcome = outcomes.get(case_id)
+    assert outcome is not None, outcomes["__log__"]
+    assert outcome["ok"] is False, f"{case_id} was accepted"
     assert outcome["task"].startswith(PREFLIGHT_TASK), outcome
-    assert "Traceback (most recent call last)" not in outcome["msg"], outcome
+    assert "Traceback (most recent call last)" not in outcome["msg"] + outcome["exception"], outcome
     assert CASES[case_id][1] in outcome["msg"], outcome["msg"]
     assert all(part.startswith("nomad_client_") for part in outcome["msg"].split(" | ")), outcome["msg"]

@@ -2,24 +2,17 @@
 """Bad inputs to edgeops.nomad.nomad_server fail before anything is applied, with a message naming
 the variable (argument specs for types/choices, tasks/preflight.yml for everything else).
 
-All cases run in ONE ansible-playbook run, one play per case, in the role's render mode into a temp
-directory (so a wrongly accepted case could only write files there, never touch a cluster). Each play
-includes the role in block/rescue and records the failure text; the tests check the records. A valid
+All cases run in ONE ansible-playbook run of the shared role harness (tests/unit/roles/_role_harness.py), in
+the role's render mode into a temp directory (so a wrongly accepted case could only write files there, never
+touch a cluster); the tests check the recorded failures. A valid
 baseline case must pass, so the harness itself can fail.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[4]
+from _role_harness import run_role_cases
 
 VALID = {
     "nomad_server_kube_version": "1.27",
@@ -143,44 +136,10 @@ VALID_CASES = {
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nomad_server_preflight")
-    hosts = {}
-    for case_id, case in [(k, (v, None)) for k, v in VALID_CASES.items()] + list(CASES.items()):
-        overrides = case[0]
-        hosts[case_id] = {**VALID, **overrides, "nomad_server_render_dir": str(tmp / "render" / case_id),
-                          "record": str(tmp / (case_id + ".json")), "ansible_connection": "local",
-                          "ansible_python_interpreter": sys.executable}
-    play = {
-        "name": "Each inventory host is one case",
-        "hosts": "all",
-        "gather_facts": False,
-        "tasks": [{
-            "block": [
-                {"name": "Run the role", "ansible.builtin.include_role": {"name": "edgeops.nomad.nomad_server"}},
-                {"name": "Record success", "ansible.builtin.copy": {"dest": "{{ record }}", "content": '{"ok": true}', "mode": "0644"}},
-            ],
-            "rescue": [{
-                "name": "Record the failure",
-                "ansible.builtin.copy": {
-                    "dest": "{{ record }}",
-                    "mode": "0644",
-                    "content": "{{ {'ok': false, 'msg': ansible_failed_result.msg | default(''), "
-                               "'items': ansible_failed_result.results | default([]) | selectattr('failed', 'defined') "
-                               "| selectattr('failed') | map(attribute='msg') | list} | to_json }}",
-                },
-            }],
-        }],
-    }
-    (tmp / "playbook.yml").write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
-    (tmp / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}), encoding="utf-8")
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".cache" / "collections"))
-    proc = subprocess.run(["ansible-playbook", "-i", "inventory.yml", "-f", "8", "playbook.yml"], cwd=tmp, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
-    out = {}
-    for path in tmp.glob("*.json"):
-        out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
-    out["__log__"] = proc.stdout[-3000:] + proc.stderr[-3000:]
-    return out
+    cases = dict(VALID_CASES)
+    cases.update({case_id: overrides for case_id, (overrides, _text) in CASES.items()})
+    return run_role_cases(tmp, {case_id: {**VALID, **overrides, "nomad_server_render_dir": str(tmp / "render" / case_id)}
+                                for case_id, overrides in cases.items()}, role="edgeops.nomad.nomad_server")
 
 
 def test_at_least_twenty_bad_inputs():

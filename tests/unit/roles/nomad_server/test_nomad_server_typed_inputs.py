@@ -3,24 +3,17 @@
 shared validators in tasks/preflight.yml, nomad_server_extra_config is checked against Nomad's key schema and
 cannot override what the role manages. A bad value in each typed variable is refused before any change.
 
-One ansible-playbook run, one inventory host per case, the role in render mode into a per-case directory:
-a refused case must leave that directory absent (nothing rendered), its message must start with the variable
+One ansible-playbook run of the shared role harness (tests/unit/roles/_role_harness.py), the role in render
+mode into a per-case directory: a refused case must leave that directory absent (nothing rendered), its message must start with the variable
 (and the path inside it) and say what is allowed; a refusal must come from the preflight assert, never from a
 templating error or a Python traceback. A baseline with good non-default values of every typed input must pass.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[4]
+from _role_harness import run_role_cases
 
 # Valid whatever the other rules of the preflight table say (IP advertise address, TLS from a Secret).
 BASE = {
@@ -156,48 +149,13 @@ CASES = {
 }
 
 
-def _record(tmp, case_id, overrides):
-    return {**BASE, **overrides, "nomad_server_render_dir": str(tmp / "render" / case_id),
-            "record": str(tmp / (case_id + ".json")), "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable}
-
-
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nomad_server_typed")
-    hosts = {"valid_baseline": _record(tmp, "valid_baseline", {}), "valid_typed": _record(tmp, "valid_typed", GOOD)}
-    for case_id, (overrides, _text) in CASES.items():
-        hosts[case_id] = _record(tmp, case_id, overrides)
-    play = {
-        "name": "Each inventory host is one case",
-        "hosts": "all",
-        "gather_facts": False,
-        "tasks": [{
-            "block": [
-                {"name": "Run the role", "ansible.builtin.include_role": {"name": "edgeops.nomad.nomad_server"}},
-                {"name": "Record success", "ansible.builtin.copy": {"dest": "{{ record }}", "content": '{"ok": true}', "mode": "0644"}},
-            ],
-            "rescue": [{
-                "name": "Record the failure and which task failed",
-                "ansible.builtin.copy": {
-                    "dest": "{{ record }}",
-                    "mode": "0644",
-                    "content": "{{ {'ok': false, 'msg': ansible_failed_result.msg | default(''),"
-                               " 'task': ansible_failed_task.name | default(''),"
-                               " 'exception': ansible_failed_result.exception | default('')} | to_json }}",
-                },
-            }],
-        }],
-    }
-    (tmp / "playbook.yml").write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
-    (tmp / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}), encoding="utf-8")
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".cache" / "collections"))
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    proc = subprocess.run(["ansible-playbook", "-i", "inventory.yml", "-f", "8", "playbook.yml"], cwd=tmp, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
-    out = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in tmp.glob("*.json")}
-    out["__log__"] = proc.stdout[-3000:] + proc.stderr[-3000:]
+    cases = {"valid_baseline": {}, "valid_typed": GOOD}
+    cases.update({case_id: overrides for case_id, (overrides, _text) in CASES.items()})
+    out = run_role_cases(tmp, {case_id: {**BASE, **overrides, "nomad_server_render_dir": str(tmp / "render" / case_id)}
+                               for case_id, overrides in cases.items()}, role="edgeops.nomad.nomad_server")
     out["__render__"] = tmp / "render"
     return out
 
