@@ -2,12 +2,18 @@
 # unit tests and the sanity test on the oldest and the newest supported release, each in its own
 # cached venv (.cache/venv-core-<major.minor>); versions in requirements-dev.txt (core-oldest,
 # core-newest). The development pin in .venv runs the same checks in `unit` and `sanity`.
-#   core-range   both ends; core-oldest / core-newest one each
-# NOT yet a step of `make test`: on 2.17 the unit suite still fails where test harnesses use
-# 2.19-only APIs (Templar.evaluate_conditional in test_nomad_client_windows_tasks.py, and the
-# role-rendering tests, not yet diagnosed); run `make core-range` by hand until it is green.
+#   core-range        both ends, unit + sanity (not in make test: too slow, see below)
+#   core-oldest / core-newest   one end each, unit + sanity
+#   core-oldest-unit  the unit tests on the oldest core (2 pytest workers)
+# core-oldest-unit is meant to be a step of make test: the oldest end is where the collection breaks
+# (2.19 changed templating: what renders on 2.19 can fail on 2.17) and the unit tests render every role
+# case. It is not one yet: on 2.17 the server role's Vault case does not render (the VSO templates in
+# roles/nomad_server/vars/main.yml are {% raw %} blocks, which 2.17 templates a second time), and that
+# fix belongs to the role's owner. Once it is in, add: INTEGRATION_STEPS += core-oldest-unit
+# The newest end's unit run and both ends' sanity runs cost more than the make test budget (the sanity
+# venvs of a second core are built cold in CI): run `make core-range` before a release.
 
-.PHONY: core-range core-oldest core-newest
+.PHONY: core-range core-oldest core-newest core-oldest-unit
 
 core-range: core-oldest core-newest
 
@@ -16,3 +22,6 @@ core-oldest:
 
 core-newest:
 	@bash scripts/core-range.sh newest
+
+core-oldest-unit:
+	@bash scripts/core-range.sh oldest unit

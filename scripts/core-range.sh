@@ -52,8 +52,11 @@ log "$(ansible --version | head -n1), $(python -V)"
 for step in "${steps[@]}"; do
   case "$step" in
     unit)
+      # Two pytest workers, one test file each (--dist loadfile: a module's fixture, e.g. one
+      # ansible-playbook run for all cases, runs once). The tests share no port or file.
       log "unit tests"
-      PYTHONPATH="$ROOT/.cache/collections" python -m pytest -q -p no:cacheprovider tests/unit ;;
+      PYTHONPATH="$ROOT/.cache/collections" python -m pytest -q -p no:cacheprovider \
+        -n "${EDGEOPS_UNIT_WORKERS:-2}" --dist loadfile tests/unit ;;
     sanity)
       log "sanity"
       bash scripts/sanity.sh ;;
