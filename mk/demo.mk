@@ -5,6 +5,8 @@
 #                          API server and containers (the same ones `make demo` uses), then the pull path
 #                          (edge_client_local) in a fourth container, compared with a pushed client, then
 #                          snapshot/restore/upgrade_clients (tests/demo/day2_test.sh) and a secret leak check
+#                          then issue 14's secrets in apply mode and interruption tests (tests/secrets/e2e.sh:
+#                          -vvv --diff and process-list scan, API server restart, SIGKILL during the client install)
 #   demo / demo-clean      demo-up demo-run demo-summary / demo-down
 INTEGRATION_STEPS += integration-playbooks
 MOLECULE_STEPS += demo-e2e
@@ -38,5 +40,6 @@ demo-down:
 demo-e2e:
 	@was_up=0; [ -f .cache/demo/env ] && was_up=1; \
 	bash tests/demo/up.sh && bash tests/demo/run.sh e2e-1 && bash tests/demo/run.sh e2e-2 --expect-unchanged \
-	  && bash tests/demo/pull_test.sh && bash tests/demo/day2_test.sh && python tests/demo/summary.py; rc=$$?; \
+	  && bash tests/demo/pull_test.sh && bash tests/demo/day2_test.sh && bash tests/secrets/e2e.sh \
+	  && python tests/demo/summary.py; rc=$$?; \
 	[ $$was_up = 1 ] || bash tests/demo/down.sh >/dev/null; exit $$rc
