@@ -9,7 +9,9 @@
 # (2.19 changed templating: what renders on 2.19 can fail on 2.17) and the unit tests render every role
 # case. It is not one yet: on 2.17 the server role's Vault case does not render (the VSO templates in
 # roles/nomad_server/vars/main.yml are {% raw %} blocks, which 2.17 templates a second time), and that
-# fix belongs to the role's owner. Once it is in, add: INTEGRATION_STEPS += core-oldest-unit
+# fix belongs to the role's owner; and since 974daff the client role's compare step fails on 2.17
+# (test_nomad_client_tags.py: __nomad_client_sha256s is templated although its SHA256SUMS file is
+# absent). Once both are fixed, add: INTEGRATION_STEPS += core-oldest-unit
 # The newest end's unit run and both ends' sanity runs cost more than the make test budget (the sanity
 # venvs of a second core are built cold in CI): run `make core-range` before a release.
 
