@@ -15,8 +15,10 @@
 #                       with its default serial (several batches, one download per run), a dead host (the
 #                       others converge, the summary names it), the stop past nomad_clients_max_fail_percentage,
 #                       upgrade_clients over 3 hosts with serial 1
-#   benchmark-smoke     benchmarks/side_by_side.py --smoke: one amd64 host, this collection's role only (the
-#                       script runs end to end; no figures are asserted)
+#   benchmark-smoke     benchmarks/side_by_side.py --smoke: one amd64 host, this collection's role only; fails
+#                       when the re-converge changes anything or a converged host takes more than 3 module runs
+#                       (re-converge and --check --diff; the role needs 2: facts and
+#                       edgeops.nomad.nomad_client_state). No timing asserted
 #   molecule-server     molecule/nomad_server on the test cluster of mk/cluster.mk (real apiserver,
 #                       controller-manager, scheduler 1.34, kwok nodes, OpenShift-like admission);
 #                       also `molecule syntax` of molecule/kind (needs Docker + internet to run)
@@ -25,7 +27,7 @@
 #   benchmark           benchmarks/side_by_side.py: this collection against an unmodified checkout of
 #                       ansible-community/ansible-nomad at the pinned commit (ANSIBLE_NOMAD_DIR=...), 3 hosts
 #                       (2 amd64 + 1 arm64), 6 and 12 amd64, 3 interleaved repetitions; BENCHMARK_ARGS to
-#                       change; then benchmark-inventory
+#                       change (e.g. add --reps-for 6=1,12=2 for a shorter run); then benchmark-inventory
 #   benchmark-inventory the nomad_nodes inventory with details: true on 1,000 nodes (prints figures)
 INTEGRATION_STEPS += integration-client integration-fleet integration-server
 MOLECULE_STEPS += molecule-client molecule-fleet benchmark-smoke molecule-server
