@@ -142,6 +142,7 @@ class DoubleState:
                           "DisableUpgradeMigration": False, "EnableCustomUpgrades": False,
                           "CreateIndex": 5, "ModifyIndex": 5}
         self.autopilot_healthy = True
+        self.server_version = "2.0.5"  # what every server reports in Autopilot's view (/_double/servers-version)
         self.servers = [("nomad-server-%d" % i, "10.0.0.%d:4647" % (i + 1)) for i in range(3)]
         self.drain_polls = 2  # reads of a draining node before its drain completes
         self.deployment_polls = 1
@@ -1401,7 +1402,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         self.auth(("operator", "read"))
         servers = [{"ID": str(uuid.UUID(int=i + 1)), "Name": name, "Address": addr, "SerfStatus": "alive",
-                    "Version": "2.0.5", "Leader": i == 0, "LastContact": "0s" if i == 0 else "12ms", "LastTerm": 2,
+                    "Version": st.server_version, "Leader": i == 0, "LastContact": "0s" if i == 0 else "12ms", "LastTerm": 2,
                     "LastIndex": st.index, "Healthy": st.autopilot_healthy or i != 2, "Voter": True,
                     "StableSince": "2026-11-24T10:00:00Z"} for i, (name, addr) in enumerate(st.servers)]
         body = {"Healthy": st.autopilot_healthy, "FailureTolerance": 1 if st.autopilot_healthy else 0,
@@ -1466,6 +1467,8 @@ class Handler(BaseHTTPRequestHandler):
             st.drain_polls = int(body.get("reads", 2))
         elif what == "autopilot-health":
             st.autopilot_healthy = bool(body.get("healthy", True))
+        elif what == "servers-version":  # the servers came back on another version (a roll's outcome)
+            st.server_version = str(body["version"])
         elif what == "acl-bootstrap-reset":
             st.acl_reset_index = st.acl_bootstrap_index
         elif what == "requests":
