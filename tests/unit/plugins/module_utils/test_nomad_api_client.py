@@ -191,6 +191,6 @@ def test_one_tls_context_per_client_over_many_requests(monkeypatch, tls_double, 
     client = api.NomadClient(url=tls_double.url, ca_cert=os.path.join(tls_dir, "ca.pem"),
                              client_cert=os.path.join(tls_dir, "client.pem"),
                              client_key=os.path.join(tls_dir, "client-key.pem"))
-    for _ in range(5):
+    for dummy in range(5):
         assert client.get("/v1/status/leader").data == "10.0.0.1:4647"
     assert built == [os.path.join(tls_dir, "ca.pem")]
