@@ -110,7 +110,9 @@ zips=$(( $(requests 2.0.5/nomad_2.0.5_linux_amd64.zip) - zips0 ))
 expect converge "6 of 6 hosts converged"
 log "1. 6 hosts converged in $batches batches; SHA256SUMS + signature and the archive fetched once"
 
-# 2. Dead host: the others converge, the summary names it.
+# 2. Dead host: the others converge, the summary names it. It loses its agent first (binary and
+# configuration gone), so that step 3b shows a re-run converges a host that really needs it.
+podman exec "${hosts[2]}" rm -f /usr/local/bin/nomad /etc/nomad.d/client.hcl
 podman stop -t 5 "${hosts[2]}" >/dev/null
 play dead-host 1 edgeops.nomad.edge_clients -e nomad_clients_max_fail_percentage=20
 for h in 0 1 3 4 5; do
@@ -132,9 +134,20 @@ for h in 3 4 5; do
 done
 log "3. threshold: stopped after ${hosts[1]}, hosts 3..6 not attempted"
 
-# 4. upgrade_clients over three hosts, one at a time.
+# 3b. The hosts are back: a re-run converges them (the one without an agent gets it again, with its
+# tasks reported changed) and leaves the others as they are.
 podman start "${hosts[1]}" "${hosts[2]}" >/dev/null
 wait_boot "${hosts[1]}"; wait_boot "${hosts[2]}"
+play back 0 edgeops.nomad.edge_clients
+for h in "${hosts[@]}"; do converged "$h" 2.0.5; done
+recap "${hosts[2]}" back | grep -qE 'changed=[1-9][0-9]* .*failed=0' || fail "${hosts[2]}: $(recap "${hosts[2]}" back)"
+for h in 0 1 3 4 5; do
+  recap "${hosts[$h]}" back | grep -q 'changed=0 .*failed=0' || fail "${hosts[$h]}: $(recap "${hosts[$h]}" back)"
+done
+expect back "6 of 6 hosts converged"
+log "3b. hosts back: ${hosts[2]} converged again (changed), the others changed=0, 6 of 6 converged"
+
+# 4. upgrade_clients over three hosts, one at a time.
 # The double's nodes are not the containers' agents: once a container runs 2.0.6, report that version for
 # its node as the agent would (upgrade_clients waits for Nomad to show the target nomad.version).
 rm -f "$state"/reported-*

@@ -15,9 +15,16 @@ ROLES = sorted(p for p in (ROOT / "roles").glob("*") if (p / "tasks").is_dir()) 
 MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("nomad_*.py"))
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reads Ansible's !unsafe tag (a string Ansible never templates) as that string."""
+
+
+_Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+
+
 def load(path: Path):
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
 # --- dependencies: one list each (requirements.yml, requirements-dev.txt, bindep.txt) -------------------
@@ -30,6 +37,8 @@ FQCN_USES = (
     re.compile(r"""(?:lookup|query|q)\(\s*['"]([a-z0-9_]+\.[a-z0-9_]+)\.[a-z0-9_]+"""),
     re.compile(r"\|\s*([a-z0-9_]+\.[a-z0-9_]+)\.[a-z0-9_]+"),
     re.compile(r"\bis\s+(?:not\s+)?([a-z0-9_]+\.[a-z0-9_]+)\.[a-z0-9_]+"),
+    # a filter or test named as the argument of map/select/reject (selectattr/rejectattr: after the attribute)
+    re.compile(r"""\b(?:map|select|reject|selectattr|rejectattr)\(\s*(?:'[^']*'\s*,\s*)?['"]([a-z0-9_]+\.[a-z0-9_]+)\.[a-z0-9_]+['"]"""),
 )
 NOT_DEPENDENCIES = {"ansible.builtin", "ansible.legacy", "edgeops.nomad"}
 SHIPPED_DIRS = ("roles", "plugins", "playbooks", "meta", "inventories")
