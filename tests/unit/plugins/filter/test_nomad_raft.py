@@ -6,7 +6,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.edgeops.nomad.plugins.filter.nomad_raft import nomad_raft_peers
 
-ID0, ID1 = "0d2b5c1e-5ac7-4b7e-8d0b-3f2a5f1f9c10", "7a4c2b9e-1f3d-4e6a-9b8c-2d1e0f3a4b5c"
+ID0 = "0d2b5c1e-5ac7-4b7e-8d0b-3f2a5f1f9c10"
+ID1 = "7a4c2b9e-1f3d-4e6a-9b8c-2d1e0f3a4b5c"
 
 
 def test_one_voter_entry_per_server_with_the_rpc_port():

@@ -6,7 +6,10 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.edgeops.nomad.plugins.filter.nomad_release import nomad_release_sha256s
 
-A, B, C, D = ("a" * 64), ("b" * 64), ("0123456789abcdef" * 4), ("f" * 64)
+A = "a" * 64
+B = "b" * 64
+C = "0123456789abcdef" * 4
+D = "f" * 64
 # The layout of releases.hashicorp.com/nomad/<v>/nomad_<v>_SHA256SUMS (sha256sum text mode), plus
 # what a careless mirror may add: binary-mode lines, another version, packages, junk.
 SUMS = "\n".join([
