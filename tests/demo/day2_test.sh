@@ -8,9 +8,7 @@
 set -euo pipefail
 # shellcheck source=tests/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-cd "$DEMO_ROOT"
-demo_load_env
-out="$DEMO_ROOT/demo-output"; mkdir -p "$out"
+demo_test_init
 host=edgeops-demo-amd64-2
 node=edge-00002
 log() { printf 'day2-test: %s\n' "$*"; }

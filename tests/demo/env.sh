@@ -16,3 +16,11 @@ demo_load_env() {
   # shellcheck source=/dev/null
   . "$DEMO_STATE/env"
 }
+# The start of a test script run against the running demo: from the repository root, with the demo's
+# service addresses loaded, PY the project's Python and out the (created) demo-output folder.
+demo_test_init() {
+  cd "$DEMO_ROOT" || return
+  demo_load_env
+  PY="$DEMO_ROOT/.venv/bin/python"
+  out="$DEMO_ROOT/demo-output"; mkdir -p "$out"
+}

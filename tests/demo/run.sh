@@ -7,11 +7,9 @@
 set -euo pipefail
 # shellcheck source=tests/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-cd "$DEMO_ROOT"
-demo_load_env
+demo_test_init
 label="${1:?usage: $0 LABEL [--expect-unchanged]}"
 expect_unchanged="${2:-}"
-out="$DEMO_ROOT/demo-output"; mkdir -p "$out"
 export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_TIMEOUT=60
 status=0
 for step in "site:edgeops.nomad.site -e nomad_clients_serial=3" "jobs:edgeops.nomad.deploy_jobs"; do

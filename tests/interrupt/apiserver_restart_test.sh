@@ -14,11 +14,8 @@
 set -euo pipefail
 # shellcheck source=tests/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../demo/env.sh"
-cd "$DEMO_ROOT"
-demo_load_env
+demo_test_init
 log() { printf 'apiserver-restart: %s\n' "$*"; }
-PY="$DEMO_ROOT/.venv/bin/python"
-out="$DEMO_ROOT/demo-output"; mkdir -p "$out"
 work="$DEMO_STATE/secrets-test"
 ns=edgeops-secrets
 if [ ! -s "$work/double.url" ] || [ ! -f "$work/control-plane.yml" ]; then

@@ -13,11 +13,8 @@
 set -euo pipefail
 # shellcheck source=tests/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../demo/env.sh"
-cd "$DEMO_ROOT"
-demo_load_env
+demo_test_init
 log() { printf 'client-kill: %s\n' "$*"; }
-PY="$DEMO_ROOT/.venv/bin/python"
-out="$DEMO_ROOT/demo-output"; mkdir -p "$out"
 host="${CLIENT_KILL_HOST:-edgeops-demo-amd64-2}"
 to="${UPGRADE_TO:-}"
 bin=/usr/local/bin/nomad

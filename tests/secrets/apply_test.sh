@@ -15,11 +15,8 @@
 set -euo pipefail
 # shellcheck source=tests/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../demo/env.sh"
-cd "$DEMO_ROOT"
-demo_load_env
+demo_test_init
 log() { printf 'secrets-test: %s\n' "$*"; }
-PY="$DEMO_ROOT/.venv/bin/python"
-out="$DEMO_ROOT/demo-output"; mkdir -p "$out"
 work="$DEMO_STATE/secrets-test"; rm -rf "$work"; mkdir -p "$work"; chmod 0700 "$work"
 ns=edgeops-secrets
 host="${SECRETS_TEST_HOST:-edgeops-demo-amd64-1}"
