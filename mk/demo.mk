@@ -1,6 +1,6 @@
 # Playbooks, inventories, edge jobs and `make demo` (issue 6).
 #   integration-playbooks  syntax check of every playbook (by FQCN), job files against Nomad's jobspec
-#                          schema, role variable docs current (scripts/gen-role-docs.py --check)
+#                          schema
 #   demo-e2e               the demo playbooks end to end twice (second run changed=0) against the local
 #                          API server and containers (the same ones `make demo` uses), then the pull path
 #                          (edge_client_local) in a fourth container, compared with a pushed client, then
@@ -22,7 +22,6 @@ integration-playbooks:
 	@echo "syntax check: $(words $(wildcard playbooks/*.yml)) playbooks called by FQCN"
 	ansible-inventory -i inventories/example/hosts.yml --graph nomad_clients >/dev/null
 	python tests/demo/check_jobs.py playbooks/files/jobs/*.nomad.hcl
-	python scripts/gen-role-docs.py --check
 
 demo-up:
 	@bash tests/demo/up.sh

@@ -1,7 +1,8 @@
 # The roles: edgeops.nomad.nomad_server (Nomad servers on OpenShift/Kubernetes) and
 # edgeops.nomad.nomad_client (edge clients on Linux and Windows), alone and at fleet scale.
 # The role unit tests (tests/unit/roles) run in `make unit`.
-#   integration-client  syntax check of the Windows task files, shellcheck of the test scripts (quick)
+#   integration-client  syntax check of the Windows task files, shellcheck of the test scripts, and
+#                       docs/roles/*.md exactly as aar-doc generates them from the argument specs (quick)
 #   integration-fleet   the client role's controller-side fetch over 3 batches of one host, no containers
 #                       (tests/fleet/fetch_batches.sh): each batch gets its platform's verified binary; one
 #                       run requests SHA256SUMS, its signature and each archive once, a second run no archive
@@ -40,6 +41,8 @@ integration-client:
 	shellcheck tests/images/build.sh tests/stand_in_nomad/*.sh benchmarks/converge_clients
 	shellcheck -s sh tests/stand_in_nomad/nomad.sh.in
 	ANSIBLE_HOST_PATTERN_MISMATCH=ignore ansible-playbook -i localhost, --syntax-check tests/unit/roles/nomad_client/windows_syntax.yml
+	shellcheck scripts/role-docs.sh
+	bash scripts/role-docs.sh --check
 
 integration-fleet:
 	shellcheck tests/fleet/*.sh
