@@ -42,6 +42,10 @@ CASES = {
         {"nomad_client_host_volumes": [{"name": "d", "path": "/srv/a"}, {"name": "d", "path": "/srv/b"}]},
         "nomad_client_host_volumes names must be unique",
     ),
+    "driver_config_for_a_switched_off_driver": (
+        {"nomad_client_driver_config": {"docker": {"allow_privileged": False}, "qemu": {}}},
+        "nomad_client_driver_config configures docker, which the matching nomad_client_driver_* switch keeps from loading",
+    ),
     "servers_empty": ({"nomad_client_servers": []}, "nomad_client_servers needs at least one server address"),
     "servers_with_scheme": ({"nomad_client_servers": ["https://lb:4647"]}, "nomad_client_servers entries must be host"),
     "retry_max_negative": ({"nomad_client_retry_max": -1}, "nomad_client_retry_max must be >= 0"),

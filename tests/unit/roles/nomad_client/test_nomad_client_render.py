@@ -233,3 +233,17 @@ def test_unit_has_no_mount_namespace_directive_and_nobody_calls_it_hardened(rend
                  ROOT / "docs" / "edge_clients.md", ROOT / "docs" / "roles" / "nomad_client.md", ROOT / "roles" / "nomad_client" / "README.md"]:
         text = path.read_text(encoding="utf-8").lower()
         assert "hardened unit" not in text and "hardened systemd" not in text, path
+
+
+# exec, java and docker are built into Nomad and load whether or not a plugin block names them
+# (helper/pluginutils/catalog/register_cgo.go); only the client option "driver.denylist" keeps one out
+# (client/client.go -> client/pluginmanager/drivermanager/manager.go isDriverBlocked). A switch that is off
+# must therefore deny its driver, not just leave its block out.
+@pytest.mark.parametrize("host, denied", [("linux-defaults", "docker,java,podman"), ("linux-arm64", "java"),
+                                          ("windows-amd64", "java,podman")])
+def test_switched_off_drivers_are_denied(rendered, host, denied):
+    client = parsed(rendered, host)["client"][0]
+    assert client["options"]['"driver.denylist"'] == '"%s"' % denied, client.get("options")
+    plugins = {name.strip('"') for block in parsed(rendered, host)["plugin"] for name in block}
+    blocks = {"docker": "docker", "java": "java", "podman": "nomad-driver-podman"}
+    assert not plugins & {blocks[driver] for driver in denied.split(",")}, plugins
