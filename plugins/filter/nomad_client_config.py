@@ -8,6 +8,7 @@
   drivers switched off from loading.
 * ``nomad_client_drivers_configured_off``: settings given for a driver that is switched off.
 * ``nomad_client_host_volumes``: ``client.host_volume`` from the role's list of host volumes.
+* ``nomad_client_host_volume_directories``: the directories the role creates for them.
 """
 
 from __future__ import annotations
@@ -108,6 +109,20 @@ def nomad_client_host_volumes(volumes):
     return out
 
 
+def nomad_client_host_volume_directories(volumes):
+    """The directories of the host volumes as the role creates them: path, mode (default 0755), owner and
+    group (default root); Nomad's keys (name, read_only) are left out."""
+    if not isinstance(volumes, list):
+        raise AnsibleFilterError("nomad_client_host_volume_directories: expected a list of volumes, got %s" % type(volumes).__name__)
+    out = []
+    for volume in volumes:
+        if not isinstance(volume, Mapping) or "path" not in volume:
+            raise AnsibleFilterError("nomad_client_host_volume_directories: each volume needs a path, got %r" % (volume,))
+        out.append({"path": volume["path"], "mode": str(volume.get("mode") or "0755"),
+                    "owner": volume.get("owner") or "root", "group": volume.get("group") or "root"})
+    return out
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -115,4 +130,5 @@ class FilterModule:
             "nomad_client_driver_denylist": nomad_client_driver_denylist,
             "nomad_client_drivers_configured_off": nomad_client_drivers_configured_off,
             "nomad_client_host_volumes": nomad_client_host_volumes,
+            "nomad_client_host_volume_directories": nomad_client_host_volume_directories,
         }

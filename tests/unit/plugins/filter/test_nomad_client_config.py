@@ -18,6 +18,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.edgeops.nomad.plugins.filter.nomad_client_config import (
     nomad_client_driver_denylist,
     nomad_client_drivers_configured_off,
+    nomad_client_host_volume_directories,
     nomad_client_host_volumes,
     nomad_client_plugins,
 )
@@ -104,3 +105,12 @@ def test_host_volumes_keep_only_nomads_keys():
 def test_host_volumes_without_name_or_path_are_refused(bad):
     with pytest.raises(AnsibleFilterError):
         nomad_client_host_volumes([bad] if bad is not None else None)
+
+
+def test_host_volume_directories_get_the_roles_defaults_and_lose_nomads_keys():
+    volumes = [{"name": "data", "path": "/srv/data", "read_only": True},
+               {"name": "logs", "path": "/srv/logs", "mode": "0750", "owner": "nomad", "group": "adm"}]
+    assert nomad_client_host_volume_directories(volumes) == [
+        {"path": "/srv/data", "mode": "0755", "owner": "root", "group": "root"},
+        {"path": "/srv/logs", "mode": "0750", "owner": "nomad", "group": "adm"},
+    ]

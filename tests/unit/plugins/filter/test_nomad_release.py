@@ -4,7 +4,11 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.edgeops.nomad.plugins.filter.nomad_release import nomad_release_sha256s
+from ansible_collections.edgeops.nomad.plugins.filter.nomad_release import (
+    nomad_release_binaries,
+    nomad_release_sha256s,
+    nomad_sha256sum_output,
+)
 
 A = "a" * 64
 B = "b" * 64
@@ -45,3 +49,34 @@ def test_a_file_not_read_yet_gives_no_platforms(text):
 def test_wrong_arguments_are_refused(text, version):
     with pytest.raises(AnsibleFilterError, match="nomad_release_sha256s"):
         nomad_release_sha256s(text, version)
+
+
+# --- nomad_release_binaries: where the role unpacks each verified Linux archive on the controller -------------
+
+def test_binaries_are_keyed_by_the_archive_checksum_linux_only():
+    sums = {"linux_amd64": A, "linux_arm64": B, "windows_amd64": C}
+    assert nomad_release_binaries(sums, "/cache/2.0.5/") == {
+        "linux_amd64": "/cache/2.0.5/linux_amd64-%s/nomad" % A[:16],
+        "linux_arm64": "/cache/2.0.5/linux_arm64-%s/nomad" % B[:16],
+    }
+
+
+def test_binaries_of_the_batch_platforms_only():
+    sums = {"linux_amd64": A, "linux_arm64": B}
+    assert list(nomad_release_binaries(sums, "/c", ["linux_arm64", "windows_amd64"])) == ["linux_arm64"]
+
+
+def test_another_archive_of_the_same_platform_gets_another_directory():
+    assert nomad_release_binaries({"linux_amd64": A}, "/c") != nomad_release_binaries({"linux_amd64": B}, "/c")
+
+
+# --- nomad_sha256sum_output: `sha256sum FILE...` as file -> checksum ------------------------------------------
+
+def test_sha256sum_output_maps_each_file():
+    out = "%s  /c/linux_amd64-aaaa/nomad\n%s */c/linux_arm64-bbbb/nomad\nsha256sum: /x: No such file or directory" % (A, B)
+    assert nomad_sha256sum_output(out) == {"/c/linux_amd64-aaaa/nomad": A, "/c/linux_arm64-bbbb/nomad": B}
+
+
+@pytest.mark.parametrize("text", ["", None])
+def test_sha256sum_output_empty(text):
+    assert nomad_sha256sum_output(text) == {}
