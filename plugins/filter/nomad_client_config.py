@@ -9,10 +9,12 @@
 * ``nomad_client_drivers_configured_off``: settings given for a driver that is switched off.
 * ``nomad_client_host_volumes``: ``client.host_volume`` from the role's list of host volumes.
 * ``nomad_client_host_volume_directories``: the directories the role creates for them.
+* ``nomad_client_tls_file_states``: the wanted TLS files for the one-call compare of a Linux host.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
@@ -123,6 +125,22 @@ def nomad_client_host_volume_directories(volumes):
     return out
 
 
+def nomad_client_tls_file_states(tls_files, material, tls_dir, separator="/"):
+    """The wanted state of each TLS file for edgeops.nomad.nomad_client_state: label ``tls``, its path in
+    ``tls_dir``, the SHA-256 of the PEM text the role writes (hashed here on the controller, so no key
+    material is sent to the host for the compare), its mode, owner and group root."""
+    if not isinstance(material, Mapping):
+        raise AnsibleFilterError("nomad_client_tls_file_states: the TLS material must be a dict of PEM texts")
+    out = []
+    for item in tls_files:
+        if item["key"] not in material:
+            raise AnsibleFilterError("nomad_client_tls_file_states: no TLS material %r" % (item["key"],))
+        out.append({"label": "tls", "path": "%s%s%s" % (tls_dir, separator, item["file"]),
+                    "sha256": hashlib.sha256(str(material[item["key"]]).encode("utf-8")).hexdigest(),
+                    "mode": item["mode"], "owner": "root", "group": "root"})
+    return out
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -131,4 +149,5 @@ class FilterModule:
             "nomad_client_drivers_configured_off": nomad_client_drivers_configured_off,
             "nomad_client_host_volumes": nomad_client_host_volumes,
             "nomad_client_host_volume_directories": nomad_client_host_volume_directories,
+            "nomad_client_tls_file_states": nomad_client_tls_file_states,
         }

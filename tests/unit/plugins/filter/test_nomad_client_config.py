@@ -11,6 +11,8 @@ Nomad v2.0.5 rules encoded here:
 - raw_exec is off unless its config says enabled (drivers/rawexec), so its block always carries the switch.
 """
 
+import hashlib
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -21,6 +23,7 @@ from ansible_collections.edgeops.nomad.plugins.filter.nomad_client_config import
     nomad_client_host_volume_directories,
     nomad_client_host_volumes,
     nomad_client_plugins,
+    nomad_client_tls_file_states,
 )
 
 DEFAULTS = {"raw_exec": False, "exec": True, "java": False, "docker": False, "podman": False}
@@ -114,3 +117,21 @@ def test_host_volume_directories_get_the_roles_defaults_and_lose_nomads_keys():
         {"path": "/srv/data", "mode": "0755", "owner": "root", "group": "root"},
         {"path": "/srv/logs", "mode": "0750", "owner": "nomad", "group": "adm"},
     ]
+
+
+def test_tls_file_states_hash_exactly_the_text_the_role_writes():
+    files = [{"key": "ca", "file": "ca.pem", "mode": "0644"}, {"key": "key", "file": "key.pem", "mode": "0600"}]
+    material = {"ca": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "key": "k\u00e9y\n"}
+    states = nomad_client_tls_file_states(files, material, "/etc/nomad.d/tls")
+    assert states == [
+        {"label": "tls", "path": "/etc/nomad.d/tls/ca.pem", "mode": "0644", "owner": "root", "group": "root",
+         "sha256": hashlib.sha256(material["ca"].encode()).hexdigest()},
+        {"label": "tls", "path": "/etc/nomad.d/tls/key.pem", "mode": "0600", "owner": "root", "group": "root",
+         "sha256": hashlib.sha256("k\u00e9y\n".encode("utf-8")).hexdigest()},
+    ]
+    assert "MIIB" not in repr(states)
+
+
+def test_tls_file_states_refuse_missing_material():
+    with pytest.raises(AnsibleFilterError, match="no TLS material 'cert'"):
+        nomad_client_tls_file_states([{"key": "cert", "file": "cert.pem", "mode": "0644"}], {}, "/t")
