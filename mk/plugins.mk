@@ -16,13 +16,16 @@
 #                         Nomad's agent config loader uses), from Debian's golang-github-hashicorp-hcl-dev
 #                         source; the tool is built once into .cache/hcl1/ and rebuilt when its source
 #                         changes or it is gone
+#   mutations             (not part of make test: takes many minutes) one hand-made break per pytest file
+#                         (tests/mutations/mutations.yml), each applied in a copy of the checkout; fails when a
+#                         test file still passes with its break. MUTATIONS_ARGS='--only nomad_raft --count'
 INTEGRATION_STEPS += integration-api integration-contract integration-hcl1
 
 CONTRACT_DIR := $(ROOT)/.cache/contract
 HCL1DUMP := $(ROOT)/.cache/hcl1/hcl1dump
 
 .PHONY: integration-api api-docs api-benchmark api-integration
-.PHONY: integration-contract contract-double contract-record contract-go integration-hcl1
+.PHONY: integration-contract contract-double contract-record contract-go integration-hcl1 mutations
 
 integration-api: api-docs api-benchmark api-integration
 
@@ -61,3 +64,6 @@ $(HCL1DUMP): tests/hcl1/hcl1dump.go
 integration-hcl1: $(HCL1DUMP)
 	HCL1DUMP=$(HCL1DUMP) PYTHONPATH=$(ROOT)/.cache/collections \
 	  python -m pytest -q -p no:cacheprovider tests/hcl1
+
+mutations: $(HCL1DUMP)
+	nice -n 19 python tests/mutations/run.py $(MUTATIONS_ARGS)

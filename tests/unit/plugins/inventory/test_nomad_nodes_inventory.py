@@ -85,6 +85,13 @@ def test_filters_and_constructed(double):
     assert inv.hosts["edge-00000"].vars["site"] == "DC1"
 
 
+def test_statuses_keep_only_the_nodes_in_those_states(double):
+    # the plugin filters statuses itself (not through the server-side filter): edge-00006 is the double's down node
+    assert sorted(run(url=double.url, statuses=["down"]).hosts) == ["edge-00006"]
+    ready = run(url=double.url, statuses=["ready"]).hosts
+    assert len(ready) == 11 and "edge-00006" not in ready
+
+
 def test_api_error_is_reported():
     with pytest.raises(AnsibleError) as err:
         run(url="http://127.0.0.1:9", timeout=2, retries=0)
