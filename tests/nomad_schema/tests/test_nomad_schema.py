@@ -15,7 +15,7 @@ from ansible_collections.edgeops.nomad.plugins.filter.to_nomad_hcl import to_nom
 from tests.nomad_schema import check_agent_config, check_job
 from tests.nomad_schema.common import parse_duration
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "tests" / "nomad_schema" / "samples"
 
 CLIENT = {
