@@ -36,6 +36,27 @@ new_sum="$(unzip -p "$EDGEOPS_NOMAD_MIRROR_DIR/good/$to/nomad_${to}_linux_amd64.
 if [ -z "$old_sum" ] || [ "$old_sum" = "$new_sum" ]; then log "host $host: no old binary, or already at $to"; exit 1; fi
 log "$host runs $old_version (binary ${old_sum:0:12}); upgrading to $to (binary ${new_sum:0:12})"
 
+# A module the killed run had started keeps running inside the container: SIGKILL reaches `podman exec` on the
+# controller, not the process it started (as a dropped SSH session may leave a module running). Read the host's
+# state only once no module of the killed run is left. The bracket keeps grep from finding its own arguments.
+settle() {
+  local waited=0
+  while podman exec "$host" sh -c 'grep -l "AnsiballZ[_]" /proc/[0-9]*/cmdline >/dev/null 2>&1'; do
+    [ "$waited" -lt 200 ] || { log "a module of the killed run still runs on $host after 20 s"; return 1; }
+    sleep 0.1; waited=$((waited + 1))
+  done
+  [ "$waited" = 0 ] || log "waited $((waited / 10)).$((waited % 10)) s for a module the killed run had started on $host"
+}
+# The kill point 'module' needs a binary to replace: when the killed run before it still completed the copy
+# on the host, the old binary is put back (atomically, from the mirror's archive of the old version).
+old_zip="$EDGEOPS_NOMAD_MIRROR_DIR/good/$old_version/nomad_${old_version}_linux_amd64.zip"
+put_old_binary_back() {
+  [ "$(unzip -p "$old_zip" nomad | sha256sum | cut -d' ' -f1)" = "$old_sum" ] \
+    || { log "the mirror's $old_version binary is not the host's old binary"; return 1; }
+  unzip -p "$old_zip" nomad | podman exec -i "$host" sh -c "cat > $bin.kill-test && chmod 0755 $bin.kill-test && mv -f $bin.kill-test $bin"
+  log "the killed run had completed the copy on the host: the old binary is back for the next kill point"
+}
+
 # The watcher: every checksum the binary path ever shows during the interrupted runs.
 seen="$out/client-kill-sums.txt"; : > "$seen"
 ( while :; do sum_on_host >> "$seen"; sleep 0.1; done ) &
@@ -46,13 +67,16 @@ banner='Install | Verified nomad binary (atomic replace)'
 for point in banner module after; do
   case "$point" in
     banner) args=("$banner") ;;
-    module) args=("$banner" "podman exec .*$host .*python3? .*AnsiballZ_copy\.py") ;;
+    module)
+      args=("$banner" "podman exec .*$host .*python3? .*AnsiballZ_copy\.py")
+      [ "$(sum_on_host)" = "$old_sum" ] || put_old_binary_back ;;
     after) args=("Configure | Directories") ;;
   esac
   if ! "$PY" tests/interrupt/kill_at.py "$out/client-kill-$point.log" "${args[@]}" -- \
        ansible-playbook "${play_args[@]}" -e "nomad_client_version=$to" | sed "s/^/client-kill: $point: /"; then
     log "the kill point '$point' was not reached"; exit 1
   fi
+  settle
   now="$(sum_on_host)"
   case "$now" in
     "$old_sum") state=old ;; "$new_sum") state="new (complete)" ;; "") state=absent ;; *) state=PARTIAL ;;
