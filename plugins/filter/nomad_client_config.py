@@ -20,14 +20,13 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-# Role switch -> the driver's name in Nomad. exec, java and docker are built into the nomad binary and
-# load whether or not a plugin block names them (helper/pluginutils/catalog/register_cgo.go registers
-# them; client/client.go passes only "driver.allowlist"/"driver.denylist" to the driver manager, whose
-# isDriverBlocked, client/pluginmanager/drivermanager/manager.go, is the only way to keep one out).
-# podman is an external plugin that also loads from plugin_dir without a block. raw_exec is off through
-# its own `enabled` setting (drivers/rawexec), so it is not in this table.
-DENYABLE = {"exec": "exec", "java": "java", "docker": "docker", "podman": "podman"}
-# Role switch -> the name of its plugin block.
+# Role switch (the driver's name in Nomad) -> the name of its plugin block. exec, java and docker are built
+# into the nomad binary and load whether or not a plugin block names them
+# (helper/pluginutils/catalog/register_cgo.go registers them; client/client.go passes only
+# "driver.allowlist"/"driver.denylist" to the driver manager, whose isDriverBlocked,
+# client/pluginmanager/drivermanager/manager.go, is the only way to keep one out). podman is an external
+# plugin that also loads from plugin_dir without a block. raw_exec is off through its own `enabled`
+# setting (drivers/rawexec), so it is not in this table.
 BLOCKS = {"exec": "exec", "java": "java", "docker": "docker", "podman": "nomad-driver-podman"}
 # Nomad reads the first of these options that is set (client/config/config.go ReadAlternativeDefault).
 DENYLIST_KEYS = ("driver.denylist", "driver.blacklist")
@@ -73,14 +72,14 @@ def nomad_client_plugins(switches, driver_config=None, linux=True):
 
 
 def nomad_client_driver_denylist(switches, options=None):
-    """Comma-separated drivers to keep from loading: each switched-off driver of ``DENYABLE`` plus
+    """Comma-separated drivers to keep from loading: each switched-off driver of ``BLOCKS`` plus
     those already in ``options``' "driver.denylist" (or its old name "driver.blacklist"). Empty when
     there is none, so the caller renders no option."""
     switches = _switches(switches, "nomad_client_driver_denylist")
     options = options or {}
     if not isinstance(options, Mapping):
         raise AnsibleFilterError("nomad_client_driver_denylist: options must be a dict, got %s" % type(options).__name__)
-    denied = [DENYABLE[s] for s in DENYABLE if s in switches and not boolean(switches[s], strict=False)]
+    denied = [driver for driver in BLOCKS if driver in switches and not boolean(switches[driver], strict=False)]
     for key in DENYLIST_KEYS:
         if key in options:
             denied += [d.strip() for d in str(options[key]).split(",") if d.strip()]
@@ -95,7 +94,7 @@ def nomad_client_drivers_configured_off(switches, driver_config=None):
     off = {"raw_exec"} if not boolean(switches.get("raw_exec", False), strict=False) else set()
     for switch in BLOCKS:
         if switch in switches and not boolean(switches[switch], strict=False):
-            off |= {switch, BLOCKS[switch], DENYABLE[switch]}
+            off |= {switch, BLOCKS[switch]}
     return [key for key in (driver_config or {}) if key in off]
 
 

@@ -32,13 +32,11 @@ def nomad_release_sha256s(text, version):
         raise AnsibleFilterError("nomad_release_sha256s: expected the Nomad version as a string, got %r" % (version,))
     prefix = "nomad_%s_" % version
     sums = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) != 2 or not _SHA256.match(parts[0]):
+    for name, checksum in _sha256sum_lines(text):
+        if len(name.split()) != 1:  # a third field, not a file of the release
             continue
-        name = parts[1][1:] if parts[1].startswith("*") else parts[1]
         if name.startswith(prefix) and name.endswith(".zip") and len(name) > len(prefix) + 4:
-            sums[name[len(prefix):-4]] = parts[0]
+            sums[name[len(prefix):-4]] = checksum
     return sums
 
 
