@@ -87,6 +87,11 @@ def shell_code(text: str) -> str:
             if c == '"':
                 state.pop()
                 out.append(" ")
+            elif text.startswith("$((", i):  # arithmetic inside the string: no commands
+                j = text.find("))", i)
+                i = n if j < 0 else j + 2
+                out.append(" ")
+                continue
             elif text.startswith("$(", i):
                 state.append("(")
                 out.append("$(")
