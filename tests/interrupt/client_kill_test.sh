@@ -37,15 +37,23 @@ if [ -z "$old_sum" ] || [ "$old_sum" = "$new_sum" ]; then log "host $host: no ol
 log "$host runs $old_version (binary ${old_sum:0:12}); upgrading to $to (binary ${new_sum:0:12})"
 
 # A module the killed run had started keeps running inside the container: SIGKILL reaches `podman exec` on the
-# controller, not the process it started (as a dropped SSH session may leave a module running). Read the host's
-# state only once no module of the killed run is left. The bracket keeps grep from finding its own arguments.
+# controller, not the exec session conmon had already set up (as a dropped SSH session may leave a module
+# running), and that session may start its process a moment after the kill. Read the host's state only once no
+# module has been seen for 3 s in a row. The bracket keeps grep from finding its own arguments.
 settle() {
-  local waited=0
-  while podman exec "$host" sh -c 'grep -l "AnsiballZ[_]" /proc/[0-9]*/cmdline >/dev/null 2>&1'; do
-    [ "$waited" -lt 200 ] || { log "a module of the killed run still runs on $host after 20 s"; return 1; }
-    sleep 0.1; waited=$((waited + 1))
+  local start last now
+  start=$(date +%s%N); last=$start
+  while :; do
+    now=$(date +%s%N)
+    if podman exec "$host" sh -c 'grep -l "AnsiballZ[_]" /proc/[0-9]*/cmdline >/dev/null 2>&1'; then
+      last=$now
+    elif [ $(( (now - last) / 1000000 )) -ge 3000 ]; then
+      break
+    fi
+    [ $(( (now - start) / 1000000 )) -lt 30000 ] || { log "a module of the killed run still runs on $host after 30 s"; return 1; }
+    sleep 0.1
   done
-  [ "$waited" = 0 ] || log "waited $((waited / 10)).$((waited % 10)) s for a module the killed run had started on $host"
+  [ "$last" = "$start" ] || log "a module the killed run had started ran on $host until $(( (last - start) / 1000000 )) ms after the kill"
 }
 # The kill point 'module' needs a binary to replace: when the killed run before it still completed the copy
 # on the host, the old binary is put back (atomically, from the mirror's archive of the old version).
@@ -74,7 +82,9 @@ for point in banner module after; do
   esac
   if ! "$PY" tests/interrupt/kill_at.py "$out/client-kill-$point.log" "${args[@]}" -- \
        ansible-playbook "${play_args[@]}" -e "nomad_client_version=$to" | sed "s/^/client-kill: $point: /"; then
-    log "the kill point '$point' was not reached"; exit 1
+    log "the kill point '$point' was not reached; the run's tasks from the compare step on:"
+    sed -n '/Compare | What differs/,$p' "$out/client-kill-$point.log" | grep -E '^(TASK|changed|ok|fatal)' | sed 's/^/    /'
+    exit 1
   fi
   settle
   now="$(sum_on_host)"
