@@ -75,6 +75,11 @@ def shell_code(text: str) -> str:
     while i < n:
         c = text[i]
         top = state[-1] if state else None
+        if top != "'" and text.startswith("$((", i):  # arithmetic, in or out of double quotes: no commands
+            j = text.find("))", i)
+            i = n if j < 0 else j + 2
+            out.append(" __q__ ")
+            continue
         if top == "'":
             if c == "'":
                 state.pop()
@@ -87,11 +92,6 @@ def shell_code(text: str) -> str:
             if c == '"':
                 state.pop()
                 out.append(" ")
-            elif text.startswith("$((", i):  # arithmetic inside the string: no commands
-                j = text.find("))", i)
-                i = n if j < 0 else j + 2
-                out.append(" ")
-                continue
             elif text.startswith("$(", i):
                 state.append("(")
                 out.append("$(")
@@ -111,11 +111,6 @@ def shell_code(text: str) -> str:
             if c in "'\"":
                 state.append(c)
                 out.append(" __q__ ")
-            elif text.startswith("$((", i):  # arithmetic: no commands
-                j = text.find("))", i)
-                i = n if j < 0 else j + 2
-                out.append(" __q__ ")
-                continue
             elif text.startswith("$(", i):
                 state.append("(")
                 out.append("$(")
@@ -155,6 +150,11 @@ def commands_in(line: str) -> list[str]:
     return found
 
 
+def script_commands(text: str) -> list[str]:
+    """The words in command position of a shell script (continued lines joined)."""
+    return [cmd for line in shell_code(text).replace("\\\n", " ").splitlines() for cmd in commands_in(line)]
+
+
 def collect() -> dict[str, set[str]]:
     uses: dict[str, set[str]] = {}
 
@@ -186,11 +186,9 @@ def collect() -> dict[str, set[str]]:
         text = path.read_text(encoding="utf-8", errors="replace")
         functions |= set(re.findall(r"^\s*(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)", text, re.M))
     for path in scripts:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for line in shell_code(text).replace("\\\n", " ").splitlines():
-            for cmd in commands_in(line):
-                if cmd not in functions:
-                    add(cmd, str(path.relative_to(ROOT)))
+        for cmd in script_commands(path.read_text(encoding="utf-8", errors="replace")):
+            if cmd not in functions:
+                add(cmd, str(path.relative_to(ROOT)))
     for cmd, why in INDIRECT.items():
         add(cmd, f"called by {why}")
     return {cmd: where for cmd, where in uses.items() if cmd not in SHELL_WORDS}

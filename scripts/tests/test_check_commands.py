@@ -14,10 +14,7 @@ SPEC.loader.exec_module(check_commands)
 
 
 def commands(text: str) -> list[str]:
-    found = []
-    for line in check_commands.shell_code(text).replace("\\\n", " ").splitlines():
-        found += check_commands.commands_in(line)
-    return [word for word in found if word not in check_commands.SHELL_WORDS]  # as collect() leaves them out
+    return [word for word in check_commands.script_commands(text) if word not in check_commands.SHELL_WORDS]  # as collect()
 
 
 @pytest.mark.parametrize(
