@@ -32,7 +32,9 @@ old_sum="$(sum_on_host)"
 old_version="$(started_version)"
 # To the other of the mirror's two versions (a host left at 2.0.6 by an earlier run goes down to 2.0.5).
 [ -n "$to" ] || { if [ "$old_version" = 2.0.6 ]; then to=2.0.5; else to=2.0.6; fi; }
-new_sum="$(unzip -p "$EDGEOPS_NOMAD_MIRROR_DIR/good/$to/nomad_${to}_linux_amd64.zip" nomad | sha256sum | cut -d' ' -f1)"
+mirror_zip() { printf '%s/good/%s/nomad_%s_linux_amd64.zip' "$EDGEOPS_NOMAD_MIRROR_DIR" "$1" "$1"; }
+mirror_sum() { unzip -p "$(mirror_zip "$1")" nomad | sha256sum | cut -d' ' -f1; }  # the binary in the mirror's archive
+new_sum="$(mirror_sum "$to")"
 if [ -z "$old_sum" ] || [ "$old_sum" = "$new_sum" ]; then log "host $host: no old binary, or already at $to"; exit 1; fi
 log "$host runs $old_version (binary ${old_sum:0:12}); upgrading to $to (binary ${new_sum:0:12})"
 
@@ -57,11 +59,10 @@ settle() {
 }
 # The kill point 'module' needs a binary to replace: when the killed run before it still completed the copy
 # on the host, the old binary is put back (atomically, from the mirror's archive of the old version).
-old_zip="$EDGEOPS_NOMAD_MIRROR_DIR/good/$old_version/nomad_${old_version}_linux_amd64.zip"
 put_old_binary_back() {
-  [ "$(unzip -p "$old_zip" nomad | sha256sum | cut -d' ' -f1)" = "$old_sum" ] \
+  [ "$(mirror_sum "$old_version")" = "$old_sum" ] \
     || { log "the mirror's $old_version binary is not the host's old binary"; return 1; }
-  unzip -p "$old_zip" nomad | podman exec -i "$host" sh -c "cat > $bin.kill-test && chmod 0755 $bin.kill-test && mv -f $bin.kill-test $bin"
+  unzip -p "$(mirror_zip "$old_version")" nomad | podman exec -i "$host" sh -c "cat > $bin.kill-test && chmod 0755 $bin.kill-test && mv -f $bin.kill-test $bin"
   log "the killed run had completed the copy on the host: the old binary is back for the next kill point"
 }
 
