@@ -58,8 +58,10 @@ lint:
 sanity:
 	@bash scripts/sanity.sh
 
+# The product's unit tests (tests/unit: the plugins) and the role tests (tests/roles: ansible-playbook runs of
+# the roles' task files on localhost).
 unit:
-	PYTHONPATH=$(ROOT)/.cache/collections python -m pytest -q -p no:cacheprovider tests/unit
+	PYTHONPATH=$(ROOT)/.cache/collections python -m pytest -q -p no:cacheprovider tests/unit tests/roles
 
 build-check:
 	@bash scripts/build-check.sh

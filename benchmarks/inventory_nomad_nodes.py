@@ -29,7 +29,7 @@ from ansible.plugins.loader import init_plugin_loader, inventory_loader
 
 init_plugin_loader()  # collections from ANSIBLE_COLLECTIONS_PATH (scripts/env.sh sets it)
 
-from ansible_collections.edgeops.nomad.tests.nomad_api_double import DoubleState, NomadAPIDouble  # noqa: E402
+from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double import DoubleState, NomadAPIDouble  # noqa: E402
 
 
 def main():
@@ -106,7 +106,7 @@ class _DoubleProcess(object):
         self.dir = tempfile.mkdtemp()
         url_file = os.path.join(self.dir, "url")
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.nomad_api_double", "--nodes", str(nodes),
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.tools.nomad_api_double", "--nodes", str(nodes),
                                       "--url-file", url_file], cwd=root, stdout=subprocess.DEVNULL)
         for dummy in range(600):
             if os.path.exists(url_file) and os.path.getsize(url_file):

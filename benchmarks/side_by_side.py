@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Benchmark (not a test): edgeops.nomad.nomad_client side by side with ansible-community/ansible-nomad.
 
-Both converge the same kind of fresh containers (tests/images/build.sh: Debian 12, systemd as PID 1,
+Both converge the same kind of fresh containers (tests/tools/edge_images/build.sh: Debian 12, systemd as PID 1,
 podman connection, the same forks) from the same local mirror (the stand-in Nomad release of
-tests/stand_in_nomad/, a TEST DOUBLE: both download the same archive of the same size). Per
+tests/tools/stand_in_nomad/, a TEST DOUBLE: both download the same archive of the same size). Per
 implementation and scenario, on fresh containers: first converge, re-converge (changed per host),
 `--check --diff` on the converged hosts; controller CPU (every process the run starts) and peak RSS
 (its largest process), tasks per host (the recap's ok) and host round trips per host (module runs
@@ -14,7 +14,7 @@ The anchor is an unmodified checkout of ansible-community/ansible-nomad at PINNE
 through variables only: ANSIBLE_NOMAD_DIR points at it, the commit is checked, and a copy is used per
 run (that role writes its downloads into its own files/ directory). Its code is never committed here.
 
-Run through the mirror: tests/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py [options]
+Run through the mirror: tests/tools/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py [options]
   --hosts 3,6,12     scenarios (amd64 hosts); --arm64 makes the first scenario 1 arm64 + the rest amd64
   --reps 3           repetitions (interleaved)
   --reps-for 6=1,12=2  fewer repetitions for some scenarios (a shorter run; the table says how many each has)
@@ -64,7 +64,7 @@ def sh(*argv, check=True, quiet=True):
 
 
 def image(arch):
-    return sh("bash", os.path.join(ROOT, "tests/images/build.sh"), arch).stdout.strip().splitlines()[-1]
+    return sh("bash", os.path.join(ROOT, "tests/tools/edge_images/build.sh"), arch).stdout.strip().splitlines()[-1]
 
 
 class Containers(object):
@@ -267,7 +267,7 @@ def main():
     parser.add_argument("--json", help="also write every measurement here")
     args = parser.parse_args()
     if "EDGEOPS_NOMAD_MIRROR_URL" not in os.environ:
-        sys.exit("run me through tests/stand_in_nomad/with_mirror.sh")
+        sys.exit("run me through tests/tools/stand_in_nomad/with_mirror.sh")
     if args.smoke:
         args.hosts, args.reps, args.impl, args.arm64 = "1", 1, "ours", False
     impls = args.impl.split(",")

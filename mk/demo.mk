@@ -4,8 +4,8 @@
 #   demo-e2e               the demo playbooks end to end twice (second run changed=0) against the local
 #                          API server and containers (the same ones `make demo` uses), then the pull path
 #                          (edge_client_local) in a fourth container, compared with a pushed client, then
-#                          snapshot/restore/upgrade_clients (tests/demo/day2_test.sh) and a secret leak check
-#                          then issue 14's secrets in apply mode and interruption tests (tests/secrets/e2e.sh:
+#                          snapshot/restore/upgrade_clients (tests/e2e/demo/day2_test.sh) and a secret leak check
+#                          then issue 14's secrets in apply mode and interruption tests (tests/e2e/secrets/e2e.sh:
 #                          -vvv --diff and process-list scan, API server restart, SIGKILL during the client install)
 #   demo / demo-clean      demo-up demo-run demo-summary / demo-down
 INTEGRATION_STEPS += integration-playbooks
@@ -16,29 +16,29 @@ DEMO_CLEAN_STEPS += demo-down
 .PHONY: integration-playbooks demo-e2e demo-up demo-run demo-summary demo-down
 
 integration-playbooks:
-	shellcheck tests/demo/*.sh
+	shellcheck tests/e2e/demo/*.sh
 	ansible-playbook -i inventories/example/hosts.yml --syntax-check $(patsubst playbooks/%.yml,edgeops.nomad.%,$(wildcard playbooks/*.yml)) >/dev/null
 	ansible-playbook -i inventories/local --syntax-check edgeops.nomad.site edgeops.nomad.deploy_jobs >/dev/null
 	@echo "syntax check: $(words $(wildcard playbooks/*.yml)) playbooks called by FQCN"
 	ansible-inventory -i inventories/example/hosts.yml --graph nomad_clients >/dev/null
-	python tests/demo/check_jobs.py playbooks/files/jobs/*.nomad.hcl
+	python tests/e2e/demo/check_jobs.py playbooks/files/jobs/*.nomad.hcl
 
 demo-up:
-	@bash tests/demo/up.sh
+	@bash tests/e2e/demo/up.sh
 
 demo-run:
-	@bash tests/demo/run.sh run
+	@bash tests/e2e/demo/run.sh run
 
 demo-summary:
-	@python tests/demo/summary.py
+	@python tests/e2e/demo/summary.py
 
 demo-down:
-	@bash tests/demo/down.sh
+	@bash tests/e2e/demo/down.sh
 
 # Reuses a running demo; otherwise brings it up and takes it down again afterwards.
 demo-e2e:
 	@was_up=0; [ -f .cache/demo/env ] && was_up=1; \
-	bash tests/demo/up.sh && bash tests/demo/run.sh e2e-1 && bash tests/demo/run.sh e2e-2 --expect-unchanged \
-	  && bash tests/demo/pull_test.sh && bash tests/demo/day2_test.sh && bash tests/secrets/e2e.sh \
-	  && python tests/demo/summary.py; rc=$$?; \
-	[ $$was_up = 1 ] || bash tests/demo/down.sh >/dev/null; exit $$rc
+	bash tests/e2e/demo/up.sh && bash tests/e2e/demo/run.sh e2e-1 && bash tests/e2e/demo/run.sh e2e-2 --expect-unchanged \
+	  && bash tests/e2e/demo/pull_test.sh && bash tests/e2e/demo/day2_test.sh && bash tests/e2e/secrets/e2e.sh \
+	  && python tests/e2e/demo/summary.py; rc=$$?; \
+	[ $$was_up = 1 ] || bash tests/e2e/demo/down.sh >/dev/null; exit $$rc

@@ -3,11 +3,11 @@
 #   integration-api       ansible-doc for every plugin, the 10,000-node inventory benchmark, and the
 #                         nomad_api integration target (runme.sh: every module against the Nomad API
 #                         double over HTTP and mutual TLS, error paths, -vvv secret leak check)
-#   integration-contract  1. the Nomad API double's own tests (tests/nomad_api_double/tests: it refuses
+#   integration-contract  1. the Nomad API double's own tests (tests/tools/nomad_api_double/tests: it refuses
 #                            what Nomad 2.0.5 refuses, with Nomad's codes and texts)
 #                         2. the module tests (tests/unit/plugins/modules and the nomad_api integration
 #                            target) run with the double recording every request (NOMAD_API_DOUBLE_RECORD)
-#                         3. tests/contract (Go, its own module): drives the double with Nomad's client
+#                         3. tests/tools/nomad_api_double/contract (Go, its own module): drives the double with Nomad's client
 #                            github.com/hashicorp/nomad/api for every route, and decodes every recorded
 #                            body into the matching api type with unknown fields disallowed
 #                         The Go module cache stays outside the checkout (go env GOMODCACHE); go.sum pins
@@ -17,7 +17,7 @@
 #                         source; the tool is built once into .cache/hcl1/ and rebuilt when its source
 #                         changes or it is gone
 #   mutations             (not part of make test: takes many minutes) one hand-made break per pytest file
-#                         (tests/mutations/mutations.yml), each applied in a copy of the checkout; fails when a
+#                         (tests/tools/mutations/mutations.yml), each applied in a copy of the checkout; fails when a
 #                         test file still passes with its break. MUTATIONS_ARGS='--only nomad_raft --count'
 INTEGRATION_STEPS += integration-api integration-contract integration-hcl1
 
@@ -41,7 +41,7 @@ api-integration:
 integration-contract: contract-double contract-record contract-go
 
 contract-double:
-	PYTHONPATH=$(ROOT)/.cache/collections python -m pytest -q -p no:cacheprovider tests/nomad_api_double/tests
+	PYTHONPATH=$(ROOT)/.cache/collections python -m pytest -q -p no:cacheprovider tests/tools/nomad_api_double/tests
 
 contract-record:
 	rm -rf $(CONTRACT_DIR) && mkdir -p $(CONTRACT_DIR)
@@ -53,17 +53,17 @@ contract-record:
 	  || { tail -n 40 $(CONTRACT_DIR)/integration.log; echo "the nomad_api target failed while recording"; exit 1; }
 
 contract-go:
-	cd tests/contract && GOFLAGS=-mod=mod \
+	cd tests/tools/nomad_api_double/contract && GOFLAGS=-mod=mod \
 	  CONTRACT_REQUESTS=$(CONTRACT_DIR)/unit.jsonl:$(CONTRACT_DIR)/integration.jsonl go test -count=1 ./...
 
-$(HCL1DUMP): tests/hcl1/hcl1dump.go
+$(HCL1DUMP): tests/tools/hcl1/hcl1dump.go
 	mkdir -p $(dir $@)
-	cd tests/hcl1 && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(ROOT)/.cache/hcl1/gocache GOFLAGS= \
+	cd tests/tools/hcl1 && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(ROOT)/.cache/hcl1/gocache GOFLAGS= \
 	  go build -o $@ hcl1dump.go
 
 integration-hcl1: $(HCL1DUMP)
 	HCL1DUMP=$(HCL1DUMP) PYTHONPATH=$(ROOT)/.cache/collections \
-	  python -m pytest -q -p no:cacheprovider tests/hcl1
+	  python -m pytest -q -p no:cacheprovider tests/tools/hcl1
 
 mutations: $(HCL1DUMP)
-	nice -n 19 python tests/mutations/run.py $(MUTATIONS_ARGS)
+	nice -n 19 python tests/tools/mutations/run.py $(MUTATIONS_ARGS)

@@ -1,18 +1,18 @@
 # The roles: edgeops.nomad.nomad_server (Nomad servers on OpenShift/Kubernetes) and
 # edgeops.nomad.nomad_client (edge clients on Linux and Windows), alone and at fleet scale.
-# The role unit tests (tests/unit/roles) run in `make unit`.
+# The role unit tests (tests/roles) run in `make unit`.
 #   integration-client  syntax check of the Windows task files, shellcheck of the test scripts, and
 #                       docs/roles/*.md exactly as aar-doc generates them from the argument specs (quick)
 #   integration-fleet   the client role's controller-side fetch over 3 batches of one host, no containers
-#                       (tests/fleet/fetch_batches.sh): each batch gets its platform's verified binary; one
+#                       (tests/e2e/fleet/fetch_batches.sh): each batch gets its platform's verified binary; one
 #                       run requests SHA256SUMS, its signature and each archive once, a second run no archive
-#   integration-server  offline: render every input set of tests/k8s_validate/inputs through the role's
+#   integration-server  offline: render every input set of tests/tools/k8s_validate/inputs through the role's
 #                       GitOps path; kubernetes-validate --strict 1.27 + 1.33, CRs against the CRDs,
 #                       restricted-v2 SCC rules, server.hcl against Nomad's schema
 #   molecule-client     Molecule scenario molecule/nomad_client on 2 amd64 + 1 arm64 systemd containers
 #                       (images from mk/images.mk, stand-in Nomad served by a local mirror)
-#   molecule-fleet      tests/fleet/run.sh on 6 amd64 systemd containers (the stand-in Nomad mirror from
-#                       tests/stand_in_nomad/with_mirror.sh, the Nomad API double): edgeops.nomad.edge_clients
+#   molecule-fleet      tests/e2e/fleet/run.sh on 6 amd64 systemd containers (the stand-in Nomad mirror from
+#                       tests/tools/stand_in_nomad/with_mirror.sh, the Nomad API double): edgeops.nomad.edge_clients
 #                       with its default serial (several batches, one download per run), a dead host (the
 #                       others converge, the summary names it), the stop past nomad_clients_max_fail_percentage,
 #                       upgrade_clients over 3 hosts with serial 1
@@ -38,39 +38,39 @@ BENCHMARK_ARGS ?= --hosts 3,6,12 --arm64 --reps 3
 .PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory
 
 integration-client:
-	shellcheck tests/images/build.sh tests/stand_in_nomad/*.sh benchmarks/converge_clients
-	shellcheck -s sh tests/stand_in_nomad/nomad.sh.in
-	ANSIBLE_HOST_PATTERN_MISMATCH=ignore ansible-playbook -i localhost, --syntax-check tests/unit/roles/nomad_client/windows_syntax.yml
+	shellcheck tests/tools/edge_images/build.sh tests/tools/stand_in_nomad/*.sh benchmarks/converge_clients
+	shellcheck -s sh tests/tools/stand_in_nomad/nomad.sh.in
+	ANSIBLE_HOST_PATTERN_MISMATCH=ignore ansible-playbook -i localhost, --syntax-check tests/roles/nomad_client/windows_syntax.yml
 	shellcheck scripts/role-docs.sh
 	bash scripts/role-docs.sh --check
 
 integration-fleet:
-	shellcheck tests/fleet/*.sh
-	bash tests/stand_in_nomad/with_mirror.sh tests/fleet/fetch_batches.sh
+	shellcheck tests/e2e/fleet/*.sh
+	bash tests/tools/stand_in_nomad/with_mirror.sh tests/e2e/fleet/fetch_batches.sh
 
 integration-server:
-	shellcheck tests/cluster/*.sh
-	python -m tests.k8s_validate.run
+	shellcheck tests/tools/cluster/*.sh
+	python -m tests.tools.k8s_validate.run
 
 molecule-client: images-amd64 images-arm64
-	cd molecule/.. && bash tests/stand_in_nomad/with_mirror.sh molecule test -s nomad_client
+	cd molecule/.. && bash tests/tools/stand_in_nomad/with_mirror.sh molecule test -s nomad_client
 
 molecule-fleet: images-amd64
-	bash tests/stand_in_nomad/with_mirror.sh tests/fleet/run.sh
+	bash tests/tools/stand_in_nomad/with_mirror.sh tests/e2e/fleet/run.sh
 
 benchmark-smoke: images-amd64
-	bash tests/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py --smoke
+	bash tests/tools/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py --smoke
 
 molecule-server: cluster-build
 	molecule syntax -s kind
 	molecule test -s nomad_server
 
 benchmark-client: images-amd64 images-arm64
-	@bash tests/stand_in_nomad/with_mirror.sh benchmarks/converge_clients
+	@bash tests/tools/stand_in_nomad/with_mirror.sh benchmarks/converge_clients
 
 benchmark: bootstrap images-amd64 images-arm64
 	@[ -n "$${ANSIBLE_NOMAD_DIR:-}" ] || { echo "make benchmark: set ANSIBLE_NOMAD_DIR to a checkout of ansible-community/ansible-nomad (commit pinned in benchmarks/side_by_side.py)"; exit 2; }
-	bash tests/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py $(BENCHMARK_ARGS)
+	bash tests/tools/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py $(BENCHMARK_ARGS)
 	$(MAKE) --no-print-directory benchmark-inventory
 
 benchmark-inventory:

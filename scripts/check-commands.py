@@ -25,22 +25,22 @@ VENV_BIN = ROOT / ".venv" / "bin"
 
 # Called by other programs, not by our scripts: each must still come from bindep.txt.
 INDIRECT = {
-    "arch-test": "mmdebstrap, for every foreign architecture (tests/images/build.sh)",
+    "arch-test": "mmdebstrap, for every foreign architecture (tests/tools/edge_images/build.sh)",
     "qemu-aarch64-static": "binfmt_misc, to run the arm64 containers on amd64",
-    "runc": "podman (containers.conf runtime = runc, tests/images/build.sh)",
+    "runc": "podman (containers.conf runtime = runc, tests/tools/edge_images/build.sh)",
     "conmon": "podman, container monitor",
-    "netavark": "podman, networks (tests/demo, molecule)",
+    "netavark": "podman, networks (tests/e2e/demo, molecule)",
     "aardvark-dns": "podman, DNS on named networks",
     "slirp4netns": "podman",
     "fuse-overlayfs": "podman storage",
     "newuidmap": "podman (uidmap)",
     "iptables": "netavark",
-    "gpg": "the nomad_client role and tests/stand_in_nomad (release signatures)",
+    "gpg": "the nomad_client role and tests/tools/stand_in_nomad (release signatures)",
     "unzip": "the nomad_client role (release archives)",
 }
 # Toolchains the machine comes with (not from Debian): name -> where it must live.
 MACHINE = {
-    "go": "/usr/local/go/",  # Go 1.26; tests/cluster/build.sh builds from Go modules with it
+    "go": "/usr/local/go/",  # Go 1.26; tests/tools/cluster/build.sh builds from Go modules with it
     "gofmt": "/usr/local/go/",
     "python3": "/.pyenv/",  # .venv is created from it
     "python": "/.pyenv/",

@@ -56,7 +56,7 @@ for step in "${steps[@]}"; do
       # ansible-playbook run for all cases, runs once). The tests share no port or file.
       log "unit tests"
       PYTHONPATH="$ROOT/.cache/collections" python -m pytest -q -p no:cacheprovider \
-        -n "${EDGEOPS_UNIT_WORKERS:-2}" --dist loadfile tests/unit ;;
+        -n "${EDGEOPS_UNIT_WORKERS:-2}" --dist loadfile tests/unit tests/roles ;;
     sanity)
       log "sanity"
       bash scripts/sanity.sh ;;

@@ -1,6 +1,6 @@
 """Verify edgeops.nomad.nomad_client on the Molecule containers (testinfra, podman connection).
 
-The Nomad binary on these hosts is the stand-in test double from tests/stand_in_nomad/, not HashiCorp Nomad.
+The Nomad binary on these hosts is the stand-in test double from tests/tools/stand_in_nomad/, not HashiCorp Nomad.
 """
 
 import os
@@ -43,7 +43,7 @@ def test_config_file_mode_and_content(host):
 
 
 def test_config_passes_the_schema(host, tmp_path):
-    from tests.nomad_schema import check_agent_config
+    from tests.tools.nomad_schema import check_agent_config
 
     rendered = tmp_path / "client.hcl"
     rendered.write_text(host.file("/etc/nomad.d/client.hcl").content_string, encoding="utf-8")

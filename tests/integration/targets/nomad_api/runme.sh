@@ -9,15 +9,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The collection root: 4 levels up in a checkout; under ansible-test (which copies the target
 # elsewhere) the edgeops/nomad directory on ANSIBLE_COLLECTIONS_PATH.
 root="$(cd "$here/../../../.." && pwd)"
-if [ ! -d "$root/tests/nomad_api_double" ]; then
+if [ ! -d "$root/tests/tools/nomad_api_double" ]; then
   IFS=: read -r -a paths <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
   for p in "${paths[@]}"; do
     for candidate in "$p/ansible_collections/edgeops/nomad" "$p/edgeops/nomad"; do
-      [ -d "$candidate/tests/nomad_api_double" ] && root="$candidate" && break 2
+      [ -d "$candidate/tests/tools/nomad_api_double" ] && root="$candidate" && break 2
     done
   done
 fi
-[ -d "$root/tests/nomad_api_double" ] || { echo "cannot find the collection root (tests/nomad_api_double)" >&2; exit 1; }
+[ -d "$root/tests/tools/nomad_api_double" ] || { echo "cannot find the collection root (tests/tools/nomad_api_double)" >&2; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/nomad-api-it.XXXXXX")"
 pids=()
 cleanup() {
@@ -30,13 +30,13 @@ chmod 0700 "$work"
 
 start_double() { # name, extra args...
   local name="$1"; shift
-  (cd "$root" && exec python -m tests.nomad_api_double --url-file "$work/$name.url" "$@") >"$work/$name.log" 2>&1 &
+  (cd "$root" && exec python -m tests.tools.nomad_api_double --url-file "$work/$name.url" "$@") >"$work/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 100); do [ -s "$work/$name.url" ] && return 0; sleep 0.05; done
   echo "the Nomad API double '$name' did not start:" >&2; cat "$work/$name.log" >&2; return 1
 }
 
-(cd "$root" && python -m tests.nomad_api_double.testca "$work/tls" >/dev/null)
+(cd "$root" && python -m tests.tools.nomad_api_double.testca "$work/tls" >/dev/null)
 start_double plain --acl --nodes 8
 start_double tls --nodes 2 --tls-cert "$work/tls/server.pem" --tls-key "$work/tls/server-key.pem" \
   --tls-client-ca "$work/tls/ca.pem"

@@ -15,7 +15,7 @@ from ansible_collections.edgeops.nomad.plugins.filter.to_nomad_hcl import (
     nomad_hcl_quote,
     to_nomad_hcl,
 )
-from tests.nomad_schema import hclload
+from tests.tools.nomad_schema import hclload
 
 
 def roundtrip(data, **kwargs):

@@ -14,7 +14,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin
 from ansible.template import trust_as_template
 
 from ansible_collections.edgeops.nomad.plugins.inventory.nomad_nodes import InventoryModule
-from ansible_collections.edgeops.nomad.tests.nomad_api_double import DoubleState, NomadAPIDouble
+from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double import DoubleState, NomadAPIDouble
 
 DEFAULTS = {"url": None, "token": None, "ca_cert": None, "client_cert": None, "client_key": None,
             "validate_certs": True, "region": None, "timeout": 30, "retries": 3, "filter": None, "node_pools": [],

@@ -6,8 +6,8 @@ import os
 import pytest
 
 from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_api as api
-from ansible_collections.edgeops.nomad.tests.nomad_api_double import DoubleState, NomadAPIDouble
-from ansible_collections.edgeops.nomad.tests.nomad_api_double.testca import make as make_ca
+from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double import DoubleState, NomadAPIDouble
+from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double.testca import make as make_ca
 
 SECRET = "6f2c9a3e-1b7d-4c55-9a0e-2f1d7c3b8e41"
 

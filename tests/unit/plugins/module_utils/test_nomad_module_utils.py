@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_api as api
 from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_module as mod
-from ansible_collections.edgeops.nomad.tests.nomad_api_double import DoubleState, NomadAPIDouble
+from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double import DoubleState, NomadAPIDouble
 
 SECRET = "6f2c9a3e-1b7d-4c55-9a0e-2f1d7c3b8e41"
 
