@@ -17,7 +17,7 @@ cd "$ROOT"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-PROFILES="${EDGEOPS_BINDEP_PROFILES:-test demo arm64 cluster}"
+PROFILES="${EDGEOPS_BINDEP_PROFILES:-test demo arm64 cluster eda}"
 CACHE="$ROOT/.cache"
 mkdir -p "$CACHE/wheels" "$CACHE/collections/ansible_collections" "$ANSIBLE_HOME"
 

@@ -37,6 +37,7 @@ INDIRECT = {
     "iptables": "netavark",
     "gpg": "the nomad_client role and tests/tools/stand_in_nomad (release signatures)",
     "unzip": "the nomad_client role (release archives)",
+    "java": "ansible-rulebook (its rules engine, drools, runs on the JVM; ansible-rulebook finds java on PATH)",
 }
 # Toolchains the machine comes with (not from Debian): name -> where it must live.
 MACHINE = {
