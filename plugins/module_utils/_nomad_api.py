@@ -192,6 +192,11 @@ class NomadClient(object):
                                              client_cert=self.client_cert, client_key=self.client_key)
         return self._tls_context
 
+    def tls_context(self):
+        """The SSLContext this client verifies the agent with (CA, client certificate, validate_certs), for a
+        second transport to the same agent (the event stream of the nomad_events event source)."""
+        return self._context()
+
     @classmethod
     def from_settings(cls, settings, environ=None, **kwargs):
         merged = settings_from_env(settings, environ)
