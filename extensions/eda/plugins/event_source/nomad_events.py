@@ -476,7 +476,7 @@ class NomadEventSource:
         expired token)."""
         api = self.api
         shape = ("403 %s" % (refused.body or "Permission denied")) if refused.how == "403" else \
-            "200 OK, connection closed before the first heartbeat (Nomad 2.0's refusal)"
+            "200 OK, then closed before the first heartbeat, as Nomad 2.0 refuses"
         needs = "; ".join("%s: %s" % (t, TOPIC_ACL.get(t, "a management token")) for t in sorted(self.topics))
         ns = self.client.namespace or "default"
         try:
@@ -487,7 +487,7 @@ class NomadEventSource:
             why = "the token is unknown or expired (%s)" % (exc.body or "ACL token not found")
         except api.NomadAPIError as exc:
             why = ("the token could not be checked (%s); the subscription needs %s" % (exc.message, needs))
-        return NomadEventSourceError("nomad_events: ACL refusal, not retried: the event stream of %s refused the "
+        return NomadEventSourceError("nomad_events: ACL refusal, not retried: %s refused the event stream "
                                      "subscription (%s): %s" % (self.client.url, shape, why))
 
     # -- the stream ------------------------------------------------------------------------------------
