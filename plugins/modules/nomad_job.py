@@ -24,6 +24,11 @@ description:
     V(default). The module uses that same namespace to read, wait for and stop the job.
   - Warns about the group keys C(max_client_disconnect), C(stop_after_client_disconnect) and
     C(prevent_reschedule_on_lost), deprecated in Nomad 1.8 and ignored since 1.10 (use C(disconnect {})).
+  - O(state=reverted) puts a job back to an earlier version (C(POST /v1/job/:id/revert)), by default its
+    newest stable version (one whose deployment succeeded). Nomad registers that version's
+    specification as a new version. The job is left alone when its current specification already
+    equals the target's (Nomad's own diff, C(GET /v1/job/:id/versions?diffs=true&diff_version=N)), so a
+    re-run changes nothing. Nomad keeps the last 6 versions of a job (C(job_tracked_versions)).
 author:
   - edgeops.nomad maintainers (@edgeops)
 options:
@@ -45,10 +50,24 @@ options:
     type: str
   state:
     description:
-      - V(present) registers (and restarts a stopped job), V(absent) stops it (and purges with O(purge)).
+      - V(present) registers (and restarts a stopped job), V(absent) stops it (and purges with O(purge)),
+        V(reverted) reverts it to O(version) (only O(name), or the ID of O(hcl)/O(job), is used).
     type: str
-    choices: [present, absent]
+    choices: [present, absent, reverted]
     default: present
+  version:
+    description:
+      - With O(state=reverted), the job version to go back to. If not set, the newest stable version
+        (Nomad marks a version C(Stable) when its deployment succeeds); the task fails when there is none.
+    type: int
+  enforce_prior_version:
+    description:
+      - With O(state=reverted), revert only while the job's current version is this one, for example the
+        version whose deployment failed. When the job has moved on to another version since, nothing is
+        reverted and the task reports the job unchanged with a warning. Sent as Nomad's
+        C(EnforcePriorVersion), so a change between the module's read and the revert fails the task
+        instead of being undone.
+    type: int
   purge:
     description:
       - With O(state=absent), remove the job from Nomad entirely instead of only stopping it.
@@ -106,6 +125,14 @@ EXAMPLES = r"""
     name: hello
     state: absent
     purge: true
+
+- name: Revert a job whose deployment of version 7 failed to its newest stable version
+  edgeops.nomad.nomad_job:
+    name: telemetry
+    namespace: edge
+    state: reverted
+    enforce_prior_version: 7
+    wait: true
 """
 
 RETURN = r"""
@@ -140,6 +167,16 @@ evaluation:
   returned: when wait is true and the job was registered
   type: dict
   sample: {ID: 8e1f..., Status: complete, DeploymentID: 5b7c..., TriggeredBy: job-register}
+reverted_from:
+  description: The job's version before the revert.
+  returned: when state is reverted
+  type: int
+  sample: 7
+reverted_to:
+  description: The version whose specification the job got back (Nomad registers it as version O(version) + 1 or later).
+  returned: when state is reverted and a version was chosen
+  type: int
+  sample: 5
 namespace:
   description: Namespace the job lives in (Nomad's precedence, see the description).
   returned: success
@@ -227,6 +264,86 @@ def job_namespace(option, job):
 
 
 EVAL_DONE = ("complete", "failed", "canceled", "cancelled")  # nomad/structs/eval.go EvalStatus*
+_INVERSE = {"Added": "Deleted", "Deleted": "Added"}
+
+
+def invert_diff(diff):
+    """A JobDiff read the other way round (old <-> new): Nomad's versions endpoint diffs the target
+    version against the current one, the revert goes from the current one to the target."""
+    if isinstance(diff, list):
+        return [invert_diff(d) for d in diff]
+    if not isinstance(diff, dict):
+        return diff
+    out = dict((k, invert_diff(v)) for k, v in diff.items())
+    if "Type" in out:
+        out["Type"] = _INVERSE.get(out["Type"], out["Type"])
+    if "Old" in diff or "New" in diff:
+        out["Old"], out["New"] = diff.get("New", ""), diff.get("Old", "")
+    return out
+
+
+def revert_target(client, job_path, job_id, version, enforce):
+    """Read the job's versions and choose the revert: returns (current version, target version or None
+    when nothing is to be done, Nomad's JobDiff from the current spec to the target's, a warning or None).
+
+    GET /v1/job/:id/versions lists the versions newest first (nomad/job_endpoint.go GetJobVersions);
+    with diffs=true&diff_version=N each Diffs[i] is Versions[i] compared with version N (old.Diff(new)).
+    """
+    versions = (client.get(job_path + "/versions").data or {}).get("Versions") or []
+    if not versions:
+        raise NomadStateError("name: job %r has no versions to revert to" % job_id)
+    current = max(versions, key=lambda j: j.get("Version", 0))
+    cur = current.get("Version", 0)
+    if enforce is not None and cur != enforce:
+        return cur, None, None, ("job %s is at version %s, not %s (enforce_prior_version): not reverted"
+                                 % (job_id, cur, enforce))
+    if version is None:
+        stable = [j.get("Version", 0) for j in versions if j.get("Stable")]
+        if not stable:
+            raise NomadStateError("version: job %r has no stable version to revert to (versions: %s)" % (
+                job_id, ", ".join(str(j.get("Version")) for j in versions)))
+        target = max(stable)
+    else:
+        target = version
+        if target not in [j.get("Version") for j in versions]:
+            raise NomadStateError("version: job %r has no version %s (Nomad keeps: %s)" % (
+                job_id, target, ", ".join(str(j.get("Version")) for j in versions)))
+    if target == cur:
+        return cur, None, None, None
+    resp = client.get(job_path + "/versions", query={"diffs": True, "diff_version": target}).data or {}
+    listed = resp.get("Versions") or []
+    diffs = resp.get("Diffs") or []
+    position = next((i for i, j in enumerate(listed) if j.get("Version") == cur), None)
+    diff = diffs[position] if position is not None and position < len(diffs) else None
+    if diff is not None and diff.get("Type") == "None":
+        return cur, None, None, None  # the current specification is the target's already (reverted before)
+    return cur, target, invert_diff(diff) if diff else None, None
+
+
+def revert(module, client, job_path, job_id, result):
+    """state=reverted: POST /v1/job/:id/revert {JobID, JobVersion, EnforcePriorVersion} (command/agent/
+    job_endpoint.go jobRevert, nomad/job_endpoint.go Job.Revert: the target version is registered again
+    as a new version, so the module decides itself whether a revert is needed)."""
+    p = module.params
+    cur, target, diff, warning = revert_target(client, job_path, job_id, p["version"], p["enforce_prior_version"])
+    result.update(reverted_from=cur, changed=target is not None)
+    if warning:
+        module.warn(warning)
+    if target is not None:
+        result["reverted_to"] = target
+    if module._diff:
+        result["diff"] = dict(before={"ID": job_id, "Version": cur},
+                              after={"ID": job_id, "Version": cur + 1 if target is not None else cur,
+                                     "SpecificationOfVersion": target if target is not None else cur})
+        if diff:
+            result["diff"]["prepared"] = render_plan(diff)
+    if target is None or module.check_mode:
+        return
+    body = {"JobID": job_id, "JobVersion": target, "EnforcePriorVersion": cur}
+    reg = client.post(job_path + "/revert", body=body).data or {}
+    result.update(eval_id=reg.get("EvalID"), job_modify_index=reg.get("JobModifyIndex"))
+    if reg.get("Warnings"):
+        result["warnings_nomad"] = reg["Warnings"]
 
 
 def wait_evaluation(client, eval_id, timeout, sleep=None):
@@ -278,13 +395,16 @@ def main():
             hcl_variables=dict(type="str", no_log=True),
             job=dict(type="dict"),
             name=dict(type="str"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
+            state=dict(type="str", default="present", choices=["present", "absent", "reverted"]),
+            version=dict(type="int"),
+            enforce_prior_version=dict(type="int"),
             purge=dict(type="bool", default=False),
             wait=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=300),
         ),
         mutually_exclusive=[("hcl", "job")],
-        required_if=[("state", "present", ("hcl", "job"), True), ("state", "absent", ("name", "hcl", "job"), True)],
+        required_if=[("state", "present", ("hcl", "job"), True), ("state", "absent", ("name", "hcl", "job"), True),
+                     ("state", "reverted", ("name", "hcl", "job"), True)],
         supports_check_mode=True,
     )
     p = module.params
@@ -298,6 +418,11 @@ def main():
             module.fail_json(msg="job: the job has no TaskGroups")
     if p["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout: must be 0 or more")
+    for key in ("version", "enforce_prior_version"):
+        if p[key] is not None and p["state"] != "reverted":
+            module.fail_json(msg="%s: only used with state=reverted" % key)
+        if p[key] is not None and p[key] < 0:
+            module.fail_json(msg="%s: a job version is 0 or more" % key)
 
     client = module.client
     result = dict(changed=False)
@@ -321,24 +446,28 @@ def main():
                 resp = client.delete(job_path, query={"purge": p["purge"]})
                 result["eval_id"] = (resp.data or {}).get("EvalID")
             module.exit_json(**result)
-
-        for where in deprecated_keys(job):
-            module.warn("%s is deprecated since Nomad 1.8 and ignored since 1.10; use a disconnect block" % where)
-        plan = client.post(client.path("v1", "job", job_id, "plan"), body={"Job": job, "Diff": True}, idempotent=True).data
-        diff = plan.get("Diff") or {}
-        changed = diff.get("Type") not in ("None",)
-        result.update(changed=changed, plan=plan)
-        if plan.get("Warnings"):
-            result["warnings_nomad"] = plan["Warnings"]
-        if module._diff:
-            result["diff"] = dict(prepared=render_plan(diff) if changed else "")
-        if changed and not module.check_mode:
-            body = {"Job": job, "EnforceIndex": True, "JobModifyIndex": plan.get("JobModifyIndex", 0)}
-            reg = client.post(job_path, body=body).data
-            result.update(eval_id=reg.get("EvalID"), job_modify_index=reg.get("JobModifyIndex"))
-            if reg.get("Warnings"):
-                result["warnings_nomad"] = reg["Warnings"]
-        if p["wait"] and not module.check_mode:
+        if p["state"] == "reverted":
+            revert(module, client, job_path, job_id, result)
+        else:
+            for where in deprecated_keys(job):
+                module.warn("%s is deprecated since Nomad 1.8 and ignored since 1.10; use a disconnect block" % where)
+            plan = client.post(client.path("v1", "job", job_id, "plan"), body={"Job": job, "Diff": True},
+                               idempotent=True).data
+            diff = plan.get("Diff") or {}
+            changed = diff.get("Type") not in ("None",)
+            result.update(changed=changed, plan=plan)
+            if plan.get("Warnings"):
+                result["warnings_nomad"] = plan["Warnings"]
+            if module._diff:
+                result["diff"] = dict(prepared=render_plan(diff) if changed else "")
+            if changed and not module.check_mode:
+                body = {"Job": job, "EnforceIndex": True, "JobModifyIndex": plan.get("JobModifyIndex", 0)}
+                reg = client.post(job_path, body=body).data
+                result.update(eval_id=reg.get("EvalID"), job_modify_index=reg.get("JobModifyIndex"))
+                if reg.get("Warnings"):
+                    result["warnings_nomad"] = reg["Warnings"]
+        # a revert that was not needed waits for nothing: the job may have moved on to a version of someone else
+        if p["wait"] and not module.check_mode and (p["state"] != "reverted" or result["changed"]):
             started = time.time()
             deployment_id = None
             if result.get("eval_id"):
