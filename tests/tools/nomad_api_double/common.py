@@ -15,6 +15,15 @@ _DUR_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 10 ** 6, "s": 10 ** 9, "m"
 JSON_NULL = object()  # a handler's answer that is the JSON literal null (Go encodes a nil pointer so)
 
 
+class Streaming:
+    """A handler's answer that is a stream: the plumbing calls ``run(request)`` after the state lock is
+    released, and ``run`` writes the whole response itself (GET /v1/event/stream writes its status line
+    and headers first, as Nomad's hijacked connection does)."""
+
+    def __init__(self, run):
+        self.run = run
+
+
 class HTTPFailure(Exception):
     """An error answer: text/plain body, like Nomad's HTTP layer."""
 

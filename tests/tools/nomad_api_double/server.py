@@ -21,13 +21,14 @@ import json
 import os
 import pkgutil
 import re
+import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import resources
-from .common import JSON_NULL, HTTPFailure, RequestHelpers
+from .common import JSON_NULL, HTTPFailure, RequestHelpers, Streaming
 from .rules import RuleError
 from .state import DoubleState  # noqa: F401  (the package's public names: DoubleState, NomadAPIDouble)
 
@@ -147,6 +148,9 @@ class Plumbing(RequestHelpers, BaseHTTPRequestHandler):
         return token
 
     def _answer(self, status, data, headers=None):
+        if isinstance(data, Streaming):  # outside the state lock: the stream waits for events
+            data.run(self)
+            return
         headers = dict(headers or {})
         if isinstance(data, bytes):
             self._send(status, data, headers.pop("Content-Type", "application/octet-stream"), headers)
@@ -209,7 +213,9 @@ class NomadAPIDouble(ThreadingHTTPServer):
             if tls_client_ca:
                 ctx.load_verify_locations(tls_client_ca)
                 ctx.verify_mode = ssl.CERT_REQUIRED
-            self.socket = ctx.wrap_socket(self.socket, server_side=True)
+            # the handshake runs in the connection's own thread (finish_request), so a refused client gets
+            # the TLS alert, as from Go's tls.Listener, rather than a reset
+            self.socket = ctx.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
             scheme = "https"
         self.url = "%s://%s:%d" % (scheme, host, self.server_address[1])
         self._thread = None
@@ -217,12 +223,33 @@ class NomadAPIDouble(ThreadingHTTPServer):
     def handle_error(self, request, client_address):  # TLS failures from clients are expected in tests
         pass
 
+    def finish_request(self, request, client_address):
+        """TLS: the handshake first. When it fails (no client certificate, an unknown CA), what the client
+        already sent is read before the socket closes: closing with unread data makes the kernel send a
+        reset, which can overtake the alert (Go's server sends "certificate required" and the client's
+        TLS library reports it)."""
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.settimeout(10)
+                request.do_handshake()
+            except (ssl.SSLError, OSError):
+                try:
+                    request.settimeout(0.2)
+                    while socket.socket.recv(request, 65536):  # the raw bytes, past the failed TLS layer
+                        pass
+                except (OSError, ValueError):
+                    pass
+                return
+            request.settimeout(None)
+        super().finish_request(request, client_address)
+
     def start(self):
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
         return self
 
     def stop(self):
+        self.state.events.cut()  # open event streams end (their threads would otherwise outlive the server)
         self.shutdown()
         self.server_close()
 

@@ -1,16 +1,35 @@
 """DoubleState: everything the Nomad API double holds, guarded by one lock, and the state changes of
-nodes, jobs, evaluations and deployments (handlers call these methods instead of writing the tables, so
-a clock or an event stream can hook in one place)."""
+nodes, jobs, evaluations, allocations and deployments (handlers call these methods instead of writing the
+tables, so a clock or an event stream can hook in one place).
 
+Every change method publishes the events of its change through publish() (events.py, the event broker
+behind GET /v1/event/stream), with the Raft message Type Nomad gives the whole transaction
+(nomad/state/events.go eventsFromChanges, nomad/structs/event.go). A new change method (a clock making
+nodes down, say) publishes by calling the node, allocation or job helpers here, and its events reach the
+stream with nothing else to do."""
+
+import copy
+import fnmatch
 import threading
 import time
 import uuid
 
+from . import events as broker
 from .job_spec import job_spec
 
 WINDOWS_OS_NAME = "Microsoft Windows Server 2022 Datacenter"  # client/fingerprint/host.go: os.name = Platform
 
 DAY_NS = 24 * 3600 * 10 ** 9  # nomad/structs/node_pool.go DefaultNodePoolNodeIdentityTTL
+JOB_TRACKED_VERSIONS = 6  # nomad/structs/structs.go JobDefaultTrackedVersions (server job_tracked_versions)
+MAX_NODE_EVENTS = 10  # nomad/structs/structs.go MaxRetainedNodeEvents
+# scheduler/structs: the descriptions the scheduler gives allocations of a node that is gone
+ALLOC_LOST = "alloc is lost since its node is down"
+ALLOC_UNKNOWN = "alloc is unknown since its node is disconnected"
+TERMINAL_CLIENT = ("complete", "failed", "lost")
+
+
+def _now_rfc3339():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 class DoubleState:
@@ -30,6 +49,9 @@ class DoubleState:
         self.nodes = {}
         self.jobs = {}  # (namespace, id) -> job
         self.deployments = {}  # (namespace, id) -> latest deployment
+        self.job_versions = {}  # (namespace, id) -> the job's versions, newest first (JOB_TRACKED_VERSIONS kept)
+        self.allocs = {}  # alloc ID -> allocation (placed by the scheduler stand-in, tick_eval)
+        self.events = broker.EventBroker()  # the event broker: every change method publishes through publish()
         self.evals = {}  # eval ID -> evaluation (the scheduler's work item)
         self.roles = {}  # ID -> ACL role
         self.auth_methods = {}  # name -> ACL auth method
@@ -63,6 +85,41 @@ class DoubleState:
         self.index += 1
         return self.index
 
+    # -- events: the one hook of every change (nomad/state/events.go eventsFromChanges) -------------------
+    def publish(self, index, events):
+        """Hand the events of the change at ``index`` to the event broker (one buffer item per index)."""
+        self.events.publish(index, events)
+
+    def node_event(self, node, event_type):
+        return broker.make_event("Node", event_type, node["ID"], "", broker.node_payload(node))
+
+    def alloc_event(self, alloc, event_type):
+        # nomad/state/events.go: Allocation FilterKeys are the JobID and the DeploymentID
+        return broker.make_event("Allocation", event_type, alloc["ID"], alloc["Namespace"], broker.alloc_payload(alloc),
+                                 [alloc["JobID"], alloc.get("DeploymentID") or ""])
+
+    def job_event(self, job, event_type, deleted=False):
+        payload = {"Job": broker.public(job)}
+        if deleted:
+            payload["Deleted"] = True  # nomad/structs/event.go JobEvent.Deleted (omitempty), on a purge
+        return broker.make_event("Job", event_type, job["ID"], job["Namespace"], payload)
+
+    def eval_event(self, ev, event_type):
+        return broker.make_event("Evaluation", event_type, ev["ID"], ev["Namespace"],
+                                 {"Evaluation": {k: v for k, v in broker.public(ev).items() if v not in broker.ZERO}},
+                                 [ev["JobID"], ev.get("DeploymentID") or ""])
+
+    def deployment_event(self, dep, event_type):
+        return broker.make_event("Deployment", event_type, dep["ID"], dep["Namespace"],
+                                 {"Deployment": broker.public(dep)}, [dep["JobID"]])
+
+    @staticmethod
+    def add_node_event(node, message, idx, subsystem="Cluster", details=None):
+        """A NodeEvent on the node (the last MAX_NODE_EVENTS are kept)."""
+        node.setdefault("Events", [])
+        node["Events"] = (node["Events"] + [{"Message": message, "Subsystem": subsystem, "Details": details,
+                                             "Timestamp": _now_rfc3339(), "CreateIndex": idx}])[-MAX_NODE_EVENTS:]
+
     @staticmethod
     def _namespace(name, description, meta, index):
         return {"Name": name, "Description": description, "Quota": "", "Capabilities": None,
@@ -70,29 +127,36 @@ class DoubleState:
                 "Meta": meta, "RequiredExtraClaims": None, "OptionalExtraClaims": None,
                 "CreateIndex": index, "ModifyIndex": index}
 
+    @staticmethod
+    def fake_node(i):
+        """The i-th deterministic fake node (add_nodes), not yet in the state."""
+        pools = ("default", "edge-arm", "edge-x86", "gpu")
+        node_id = str(uuid.UUID(int=(0x5EED << 96) + i))
+        pool = pools[i % len(pools)]
+        windows = i % 5 == 4
+        arch = "arm64" if pool == "edge-arm" else "amd64"
+        address = "10.%d.%d.%d" % (10 + (i >> 16) % 200, (i >> 8) % 256, i % 256)
+        return {
+            "ID": node_id, "SecretID": "", "Name": "edge-%05d" % i, "Datacenter": "dc%d" % (1 + i % 2),
+            "NodePool": pool, "NodeClass": "gpu" if pool == "gpu" else "", "HTTPAddr": address + ":4646",
+            "TLSEnabled": False, "Status": "down" if i % 7 == 6 else "ready", "StatusDescription": "",
+            "SchedulingEligibility": "eligible", "Drain": False, "DrainStrategy": None, "LastDrain": None,
+            "Attributes": {"os.name": WINDOWS_OS_NAME if windows else "ubuntu",
+                           "kernel.name": "windows" if windows else "linux",
+                           "cpu.arch": arch, "nomad.version": "2.0.5", "unique.network.ip-address": address},
+            "Meta": {"rack": "r%d" % (i % 3)},
+            "Drivers": {"exec": {"Attributes": None, "Detected": True, "Healthy": True, "HealthDescription": "Healthy",
+                                 "UpdateTime": "2026-11-24T10:00:00Z"}},
+            "HostVolumes": {}, "CreateIndex": 20 + i, "ModifyIndex": 20 + i,
+            "_drain_reads": 0,
+        }
+
     def add_nodes(self, count, start=0):
         """Deterministic fake client nodes: 4 pools x 2 datacenters x linux/windows x amd64/arm64."""
-        pools = ("default", "edge-arm", "edge-x86", "gpu")
         for i in range(start, start + count):
-            node_id = str(uuid.UUID(int=(0x5EED << 96) + i))
-            pool = pools[i % len(pools)]
-            windows = i % 5 == 4
-            arch = "arm64" if pool == "edge-arm" else "amd64"
-            address = "10.%d.%d.%d" % (10 + (i >> 16) % 200, (i >> 8) % 256, i % 256)
-            self.nodes[node_id] = {
-                "ID": node_id, "SecretID": "", "Name": "edge-%05d" % i, "Datacenter": "dc%d" % (1 + i % 2),
-                "NodePool": pool, "NodeClass": "gpu" if pool == "gpu" else "", "HTTPAddr": address + ":4646",
-                "TLSEnabled": False, "Status": "down" if i % 7 == 6 else "ready", "StatusDescription": "",
-                "SchedulingEligibility": "eligible", "Drain": False, "DrainStrategy": None, "LastDrain": None,
-                "Attributes": {"os.name": WINDOWS_OS_NAME if windows else "ubuntu",
-                               "kernel.name": "windows" if windows else "linux",
-                               "cpu.arch": arch, "nomad.version": "2.0.5", "unique.network.ip-address": address},
-                "Meta": {"rack": "r%d" % (i % 3)},
-                "Drivers": {"exec": {"Attributes": None, "Detected": True, "Healthy": True, "HealthDescription": "Healthy",
-                                     "UpdateTime": "2026-11-24T10:00:00Z"}},
-                "HostVolumes": {}, "CreateIndex": 20 + i, "ModifyIndex": 20 + i,
-                "_drain_reads": 0,
-            }
+            node = self.fake_node(i)
+            self.nodes[node["ID"]] = node
+            pool = node["NodePool"]
             if pool not in self.node_pools:  # a missing pool is created when a node registers in it
                 self.node_pools[pool] = {"Name": pool, "Description": "", "Meta": None, "NodeIdentityTTL": DAY_NS,
                                          "SchedulerConfiguration": None, "CreateIndex": 10, "ModifyIndex": 10}
@@ -110,6 +174,8 @@ class DoubleState:
         node["LastDrain"] = {"StartedAt": now, "UpdatedAt": now, "Status": "draining", "AccessorID": "", "Meta": meta}
         idx = self.next_index()
         node["ModifyIndex"] = idx
+        self.add_node_event(node, "Node drain strategy set", idx, subsystem="Drain")
+        self.publish(idx, [self.node_event(node, "NodeDrain")])  # NodeUpdateDrainRequestType
         if deadline < 0:  # force: allocations stopped at once
             self.finish_drain(node, "complete")
         return idx
@@ -118,21 +184,27 @@ class DoubleState:
         """A drain update without a DrainSpec: a running drain is canceled; MarkEligible makes the node eligible.
         Returns the index of the update."""
         if node["DrainStrategy"] is not None:
-            self.finish_drain(node, "canceled")
+            self.finish_drain(node, "canceled", publish=False)
         if mark_eligible:
             node["SchedulingEligibility"] = "eligible"
         idx = self.next_index()
         node["ModifyIndex"] = idx
+        self.add_node_event(node, "Node drain disabled", idx, subsystem="Drain")
+        self.publish(idx, [self.node_event(node, "NodeDrain")])  # one UpdateDrain transaction
         return idx
 
-    def finish_drain(self, node, status):
-        """A drain ends (complete or canceled); LastDrain keeps its outcome."""
+    def finish_drain(self, node, status, publish=True):
+        """A drain ends (complete or canceled); LastDrain keeps its outcome. The drainer completes a drain in a
+        transaction of its own (nomad/drainer/drainer.go, BatchNodeUpdateDrainRequestType: Type NodeDrain)."""
         node["DrainStrategy"] = None
         node["Drain"] = False
-        node["ModifyIndex"] = self.next_index()
+        idx = node["ModifyIndex"] = self.next_index()
         if node["LastDrain"]:
             node["LastDrain"]["Status"] = status
             node["LastDrain"]["UpdatedAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if publish:
+            self.add_node_event(node, "Node drain complete", idx, subsystem="Drain")
+            self.publish(idx, [self.node_event(node, "NodeDrain")])
 
     def tick_drain(self, node):
         """The stand-in for time of a drain: a draining node's drain completes after drain_polls reads."""
@@ -146,12 +218,82 @@ class DoubleState:
         node["SchedulingEligibility"] = value
         idx = self.next_index()
         node["ModifyIndex"] = idx
+        self.add_node_event(node, "Node marked as %s for scheduling" % value, idx)
+        self.publish(idx, [self.node_event(node, "NodeEligibility")])  # NodeUpdateEligibilityRequestType
         return idx
 
     def update_node_attributes(self, node, attributes):
-        """The node's agent came back with changed attributes (e.g. a new nomad.version)."""
+        """The node's agent came back with changed attributes (e.g. a new nomad.version): it registers again
+        (Node.Register, Type NodeRegistration)."""
         node["Attributes"].update(attributes)
-        node["ModifyIndex"] = self.next_index()
+        idx = node["ModifyIndex"] = self.next_index()
+        self.publish(idx, [self.node_event(node, "NodeRegistration")])
+
+    def register_node(self, name, node_pool="default", datacenter="dc1", node_class=""):
+        """A new client registers (nomad/node_endpoint.go Node.Register): status initializing; a node pool
+        that does not exist is created in the same transaction (fetchOrCreateNodePoolTxn), which puts a
+        NodePool event beside the Node event, both of Type NodeRegistration."""
+        node = self.fake_node(len(self.nodes))
+        node["ID"] = str(uuid.uuid4())
+        idx = self.next_index()
+        created_pool = node_pool not in self.node_pools
+        node.update({"Name": name, "NodePool": node_pool, "Datacenter": datacenter, "NodeClass": node_class,
+                     "Status": "initializing", "CreateIndex": idx, "ModifyIndex": idx})
+        self.nodes[node["ID"]] = node
+        out = [self.node_event(node, "NodeRegistration")]
+        if created_pool:
+            self.node_pools[node_pool] = {"Name": node_pool, "Description": "", "Meta": None,
+                                          "NodeIdentityTTL": DAY_NS, "SchedulerConfiguration": None,
+                                          "CreateIndex": idx, "ModifyIndex": idx}
+            out.append(broker.make_event("NodePool", "NodeRegistration", node_pool, "",
+                                         {"NodePool": dict(self.node_pools[node_pool])}))
+        self.add_node_event(node, "Node registered", idx)
+        self.publish(idx, out)
+        return node
+
+    def set_node_status(self, node, status):
+        """The node's status changes (nomad/node_endpoint.go Node.UpdateStatus; nomad/heartbeat.go
+        invalidateHeartbeat makes a node that missed its heartbeats "down", or "disconnected" when its
+        allocations may reconnect): Type NodeStreamEvent (NodeUpdateStatusRequestType). Then the scheduler
+        marks the node's running allocations lost (down) or unknown (disconnected) in a plan of its own:
+        Type PlanResult (ApplyPlanResultsRequestType)."""
+        previous = node["Status"]
+        if previous == status:
+            return None
+        idx = node["ModifyIndex"] = self.next_index()
+        node["Status"] = status
+        node["StatusUpdatedAt"] = int(time.time())
+        if status in ("down", "disconnected"):
+            node["LastMissedHeartbeatIndex"] = idx  # StateStore.updateNodeStatusTxn
+            self.add_node_event(node, "Node heartbeat missed", idx)  # NodeHeartbeatEventMissed
+        elif status == "ready" and previous in ("down", "disconnected"):
+            self.add_node_event(node, "Node reregistered by heartbeat", idx)  # NodeHeartbeatEventReregistered
+        self.publish(idx, [self.node_event(node, "NodeStreamEvent")])
+        if status in ("down", "disconnected"):
+            gone = [a for a in self.allocs.values() if a["NodeID"] == node["ID"]
+                    and a["ClientStatus"] not in TERMINAL_CLIENT and a["DesiredStatus"] == "run"]
+            if gone:
+                plan = self.next_index()
+                for alloc in gone:
+                    if status == "down":
+                        alloc.update({"ClientStatus": "lost", "DesiredStatus": "stop", "DesiredDescription": ALLOC_LOST})
+                    else:
+                        alloc.update({"ClientStatus": "unknown", "DesiredDescription": ALLOC_UNKNOWN})
+                    alloc.update({"ModifyIndex": plan, "AllocModifyIndex": plan, "ModifyTime": time.time_ns()})
+                self.publish(plan, [self.alloc_event(a, "PlanResult") for a in gone])
+        return idx
+
+    # -- allocations (the client's updates: nomad/node_endpoint.go Node.UpdateAlloc) -------------------------
+    def set_alloc_client_status(self, allocs, status, description=""):
+        """Clients report allocation status (batched): Type AllocationUpdated (AllocClientUpdateRequestType)."""
+        if not allocs:
+            return None
+        idx = self.next_index()
+        for alloc in allocs:
+            alloc.update({"ClientStatus": status, "ClientDescription": description, "ModifyIndex": idx,
+                          "ModifyTime": time.time_ns()})
+        self.publish(idx, [self.alloc_event(a, "AllocationUpdated") for a in allocs])
+        return idx
 
     # -- jobs, evaluations, deployments (nomad/job_endpoint.go Register, Deregister; the scheduler) --------
     def register_job(self, key, job, old, idx):
@@ -165,23 +307,64 @@ class DoubleState:
                         "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx, "JobModifyIndex": idx,
                         "Stable": False})
             self.jobs[key] = job
+            self.keep_job_version(key, job)
         cur = self.jobs[key]
         ev = None
         if not (cur.get("Periodic") or cur.get("ParameterizedJob")):
             ev = self.new_eval(cur, "job-register", idx)
             if changed and cur["Type"] == "service" and not cur.get("Stop"):
                 ev["_deploy"] = cur["Version"]
+        # JobRegisterRequestType: the job and its evaluation, in one transaction
+        self.publish(idx, [self.job_event(cur, "JobRegistered")] + ([self.eval_event(ev, "JobRegistered")] if ev else []))
         return changed, cur, ev
+
+    def keep_job_version(self, key, job):
+        """nomad/state/state_store.go upsertJobVersion: the versions of a job, newest first; past
+        JOB_TRACKED_VERSIONS the oldest goes, except that the newest stable version is kept."""
+        versions = [v for v in self.job_versions.get(key, []) if v["Version"] != job["Version"]]
+        versions = sorted([copy.deepcopy(job)] + versions, key=lambda v: -v["Version"])
+        if len(versions) > JOB_TRACKED_VERSIONS:
+            limit = JOB_TRACKED_VERSIONS
+            stable = next((i for i, v in enumerate(versions) if v.get("Stable")), -1)
+            if stable == limit:
+                versions[limit - 1], versions[limit] = versions[limit], versions[limit - 1]
+            del versions[limit]
+        self.job_versions[key] = versions
+
+    def revert_job(self, key, version, enforce_prior_version):
+        """nomad/job_endpoint.go Job.Revert: the job at ``version`` registered again as a new version (Stable
+        false; nomad/state/state_store.go upsertJobImpl bumps a version that is not newer). The caller has
+        checked the refusals. Returns what register_job returns."""
+        old = self.jobs[key]
+        target = copy.deepcopy(next(v for v in self.job_versions[key] if v["Version"] == version))
+        target["Stable"] = False
+        idx = self.next_index()
+        target.update({"Status": "pending" if target["Type"] != "batch" else "running", "StatusDescription": "",
+                       "Version": old["Version"] + 1, "SubmitTime": time.time_ns(), "CreateIndex": old["CreateIndex"],
+                       "ModifyIndex": idx, "JobModifyIndex": idx})
+        self.jobs[key] = target
+        self.keep_job_version(key, target)
+        ev = self.new_eval(target, "job-register", idx)
+        if target["Type"] == "service" and not target.get("Stop"):
+            ev["_deploy"] = target["Version"]
+        self.publish(idx, [self.job_event(target, "JobRegistered"), self.eval_event(ev, "JobRegistered")])
+        return True, target, ev
 
     def deregister_job(self, key, job, purge, idx):
         """A job deregistration at index idx: purged from the state, or stopped as a new version; returns
         the deregistration's eval."""
         if purge:
             del self.jobs[key]
+            self.job_versions.pop(key, None)
         else:
             job.update({"Stop": True, "Status": "dead", "ModifyIndex": idx, "JobModifyIndex": idx,
                         "Version": job["Version"] + 1})
-        return self.new_eval(dict(job, Namespace=key[0]), "job-deregister", idx)
+            self.keep_job_version(key, job)
+        ev = self.new_eval(dict(job, Namespace=key[0]), "job-deregister", idx)
+        # JobDeregisterRequestType: a purge sends the job with Deleted true (JobEvent), a stop the stopped job
+        self.publish(idx, [self.job_event(dict(job, Namespace=key[0]), "JobDeregistered", deleted=purge),
+                           self.eval_event(ev, "JobDeregistered")])
+        return ev
 
     def new_eval(self, job, trigger, idx):
         """nomad/job_endpoint.go doRegister: a pending evaluation; the scheduler (here: reads of the
@@ -214,6 +397,7 @@ class DoubleState:
         version = ev["_deploy"]
         key = (ev["Namespace"], ev["JobID"])
         job = st.jobs.get(key)
+        plan = []  # the scheduler's plan (ApplyPlanResultsRequestType: Type PlanResult)
         if version is not None and job is not None and job["Version"] == version:
             dep = {"ID": str(uuid.uuid4()), "Namespace": key[0], "JobID": key[1], "JobVersion": version,
                    "JobModifyIndex": job["JobModifyIndex"], "JobSpecModifyIndex": job["JobModifyIndex"],
@@ -222,6 +406,48 @@ class DoubleState:
                    "_reads": 0, "CreateIndex": idx, "ModifyIndex": idx}
             st.deployments[key] = dep
             ev["DeploymentID"] = dep["ID"]
+            plan.append(self.deployment_event(dep, "PlanResult"))
+        if job is not None and ev["TriggeredBy"] == "job-register" and not job.get("Stop"):
+            plan.extend(self.alloc_event(a, "PlanResult") for a in self.place(job, ev, idx))
+        self.publish(idx, plan)
+        # the evaluation's own update (EvalUpdateRequestType) comes after the plan
+        ev_idx = ev["ModifyIndex"] = st.next_index()
+        self.publish(ev_idx, [self.eval_event(ev, "EvaluationUpdated")])
+
+    def place(self, job, ev, idx):
+        """The scheduler stand-in's placement: for each task group, Count allocations spread over the ready,
+        eligible nodes of the job's node pool ("all": any) and datacenters ("*" globs); allocations of the
+        job's earlier versions are stopped in the same plan. None when no node fits (Nomad would block the
+        eval). Returns the allocations the plan changed."""
+        nodes = sorted((n for n in self.nodes.values() if n["Status"] == "ready"
+                        and n["SchedulingEligibility"] == "eligible"
+                        and job.get("NodePool", "default") in ("all", n["NodePool"])
+                        and any(fnmatch.fnmatchcase(n["Datacenter"], dc) for dc in job.get("Datacenters") or ["*"])),
+                       key=lambda n: n["Name"])
+        changed = []
+        for alloc in self.allocs.values():
+            if (alloc["Namespace"], alloc["JobID"]) == (job["Namespace"], job["ID"]) and alloc["DesiredStatus"] == "run":
+                alloc.update({"DesiredStatus": "stop", "DesiredDescription": "alloc is being updated due to job update",
+                              "ModifyIndex": idx, "AllocModifyIndex": idx})
+                changed.append(alloc)
+        if not nodes:
+            return changed
+        now = time.time_ns()
+        slot = 0
+        for group in job.get("TaskGroups") or []:
+            for i in range(int(group.get("Count", 1))):
+                node = nodes[slot % len(nodes)]
+                slot += 1
+                alloc = {"ID": str(uuid.uuid4()), "Name": "%s.%s[%d]" % (job["ID"], group["Name"], i),
+                         "Namespace": job["Namespace"], "EvalID": ev["ID"], "NodeID": node["ID"],
+                         "NodeName": node["Name"], "JobID": job["ID"], "JobVersion": job["Version"],
+                         "TaskGroup": group["Name"], "DesiredStatus": "run", "DesiredDescription": "",
+                         "ClientStatus": "pending", "ClientDescription": "", "DeploymentID": ev.get("DeploymentID", ""),
+                         "CreateIndex": idx, "ModifyIndex": idx, "AllocModifyIndex": idx, "CreateTime": now,
+                         "ModifyTime": now}
+                self.allocs[alloc["ID"]] = alloc
+                changed.append(alloc)
+        return changed
 
     def tick_job_evals(self, key):
         """A read of the job's deployment: time passes for the job's pending evals."""
@@ -234,8 +460,27 @@ class DoubleState:
         """The stand-in for time of a deployment: a running deployment succeeds after deployment_polls reads."""
         dep["_reads"] += 1
         if dep["Status"] == "running" and dep["_reads"] > self.deployment_polls:
-            dep["Status"] = "successful"
-            dep["StatusDescription"] = "Deployment completed successfully"
+            self.set_deployment_status(dep, "successful", "Deployment completed successfully")
+
+    def set_deployment_status(self, dep, status, description):
+        """The deployment watcher's status update (nomad/deploymentwatcher: upsertDeploymentStatusUpdate,
+        Type DeploymentStatusUpdate). A successful deployment marks its job version stable in the same
+        transaction (nomad/state/state_store.go updateDeploymentStatusImpl -> updateJobStabilityImpl), which
+        puts a Job event of the same Type beside it."""
+        idx = self.next_index()
+        dep.update({"Status": status, "StatusDescription": description, "ModifyIndex": idx})
+        out = [self.deployment_event(dep, "DeploymentStatusUpdate")]
+        key = (dep["Namespace"], dep["JobID"])
+        if status == "successful":
+            for version in self.job_versions.get(key, []):
+                if version["Version"] == dep["JobVersion"]:
+                    version["Stable"] = True
+            job = self.jobs.get(key)
+            if job is not None and job["Version"] == dep["JobVersion"]:
+                job.update({"Stable": True, "ModifyIndex": idx})
+                out.append(self.job_event(job, "DeploymentStatusUpdate"))
+        self.publish(idx, out)
+        return idx
 
     def snapshot_tables(self):
         keep = ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "variables",
@@ -251,4 +496,7 @@ class DoubleState:
             setattr(self, key, tables.get(key, {}))
         self.jobs = dict(((ns, jid), job) for ns, jid, job in tables["jobs"])
         self.variables = dict(((ns, p), var) for ns, p, var in tables["variables"])
+        # nomad/fsm.go restore: a new state store with a new, empty event broker; open streams end
+        self.events.cut()
+        self.events = broker.EventBroker(self.events.size, self.events.heartbeat)
 

@@ -197,6 +197,24 @@ func driveEveryRoute(t *testing.T, d *double) {
 	}
 	var byID api.JobRegisterResponse
 	ok(raw.Raw().Write("/v1/job/web", &api.JobRegisterRequest{Job: job}, &byID, nil))(t, "register by id")
+	// versions (with Nomad's diffs against one version), revert (nomad/job_endpoint.go GetJobVersions, Revert)
+	job.Meta = map[string]string{"release": "2"}
+	ok2(client.Jobs().Register(job, nil))(t, "register version 1")
+	versions, diffs, _, err := client.Jobs().VersionsOpts("web", &api.VersionsOptions{Diffs: true, DiffVersion: ptr(uint64(0))}, nil)
+	check(t, "versions", err)
+	if len(versions) != 2 || *versions[0].Version != 1 || len(diffs) != 2 || diffs[0].Type != "Edited" || diffs[1].Type != "None" {
+		t.Fatalf("versions against version 0: %d versions, diffs %+v", len(versions), diffs)
+	}
+	if _, _, err := client.Jobs().Revert("web", 1, nil, nil, "", ""); err == nil ||
+		!strings.Contains(err.Error(), "can't revert to current version") {
+		t.Fatalf("a revert to the current version must be refused (nomad/job_endpoint.go Job.Revert): %v", err)
+	}
+	reverted := ok2(client.Jobs().Revert("web", 0, ptr(uint64(1)), nil, "", ""))(t, "revert")
+	if reverted.EvalID == "" {
+		t.Fatalf("revert: %+v", reverted)
+	}
+	ok2(client.Allocations().List(nil))(t, "allocation list")
+	ok2(client.Deployments().List(nil))(t, "deployment list")
 	ok2(client.Jobs().Info("web", nil))(t, "job info")
 	ok2(client.Jobs().List(nil))(t, "job list")
 	bad := *job

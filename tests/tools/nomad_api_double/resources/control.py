@@ -1,6 +1,8 @@
 """/_double/<what>: the test-only control endpoints (never a Nomad path): fault injection, poll counts,
 autopilot health, server versions, ACL bootstrap reset, the request log, issued secrets, a read-only
-peek without a token, node attribute changes."""
+peek without a token, node attribute changes; the stand-ins for clients and the cluster's own doings
+(node status, node registration, allocation status, deployment status), all through DoubleState's change
+methods so their events reach the event stream; the event broker's knobs and a cut of the open streams."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -50,9 +52,53 @@ class Control:
             if node is None:
                 raise HTTPFailure(404, "node not found")
             st.update_node_attributes(node, body.get("attributes") or {})
+        elif what == "node-status":  # a node misses its heartbeats (down, disconnected) or comes back (ready)
+            node = self._control_node(body)
+            if body.get("status") not in ("initializing", "ready", "down", "disconnected"):
+                raise HTTPFailure(400, "status must be initializing, ready, down or disconnected")
+            return 200, {"ok": True, "Index": st.set_node_status(node, body["status"])}, {}
+        elif what == "node-register":  # a new client registers (in a node pool that may not exist yet)
+            node = st.register_node(body["name"], body.get("node_pool", "default"), body.get("datacenter", "dc1"))
+            return 200, {"ok": True, "ID": node["ID"], "Index": node["CreateIndex"]}, {}
+        elif what == "alloc-status":  # clients report the status of allocations (by ID, or all of a job)
+            allocs = [a for a in st.allocs.values() if a["ID"] == body.get("id") or (
+                a["JobID"] == body.get("job") and a["Namespace"] == body.get("namespace", "default")
+                and a["DesiredStatus"] == "run")]
+            if not allocs:
+                raise HTTPFailure(404, "allocation not found")
+            return 200, {"ok": True, "Index": st.set_alloc_client_status(allocs, body["status"])}, {}
+        elif what == "deployment-status":  # the deployment watcher fails (or completes) a job's latest deployment
+            dep = st.deployments.get((body.get("namespace", "default"), body.get("job")))
+            if dep is None:
+                raise HTTPFailure(404, "deployment not found")
+            index = st.set_deployment_status(dep, body["status"], body.get("description", ""))
+            return 200, {"ok": True, "Index": index}, {}
+        elif what == "event-stream":  # knobs of the event broker: heartbeat seconds, buffer size, enabled
+            broker = st.events
+            with broker.cond:
+                if "heartbeat" in body:
+                    broker.heartbeat = float(body["heartbeat"])
+                if "enabled" in body:
+                    broker.enabled = bool(body["enabled"])
+            if "buffer_size" in body:
+                broker.resize(int(body["buffer_size"]))
+        elif what == "event-stream-cut":  # every open stream closes (partial: in the middle of its next line)
+            st.events.cut(partial=bool(body.get("partial")))
+        elif what == "event-stream-status":  # open streams, events published, the indexes in the buffer
+            broker = st.events
+            with broker.cond:
+                return 200, {"open_streams": broker.open_streams, "published": broker.published,
+                             "buffered": [index for index, _ in broker.items]}, {}
         else:
             raise HTTPFailure(404, "unknown double control %s" % what)
         return 200, {"ok": True}, {}
+
+
+    def _control_node(self, body):
+        node = next((n for n in self.state.nodes.values() if body.get("name") in (n["Name"], n["ID"])), None)
+        if node is None:
+            raise HTTPFailure(404, "node not found")
+        return node
 
 
 ROUTES = [

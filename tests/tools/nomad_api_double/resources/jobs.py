@@ -1,5 +1,5 @@
-"""/v1/jobs and /v1/job/<id>: parse, list, register, read, deregister, plan, latest deployment
-(nomad/job_endpoint.go, command/agent/job_endpoint.go)."""
+"""/v1/jobs and /v1/job/<id>: parse, list, register, read, deregister, plan, latest deployment, versions,
+revert (nomad/job_endpoint.go, command/agent/job_endpoint.go)."""
 
 import copy
 
@@ -163,7 +163,86 @@ class Jobs:
         return 200, {k: v for k, v in current.items() if not k.startswith("_")}, self.read_headers(current["ModifyIndex"])
 
 
+    def job_versions(self, job_id):
+        """command/agent/job_endpoint.go jobVersions + nomad/job_endpoint.go GetJobVersions: read-job; the
+        versions newest first; with diffs=true each Diffs[i] is Versions[i] compared with the next older
+        version (the oldest has none), or with diff_version N when given ("version N not found" otherwise);
+        no version at all is 404 "job versions not found"."""
+        diffs = _parse_bool("diffs", self.query.get("diffs", ""))
+        raw_version = self.query.get("diff_version", "")
+        diff_version = None
+        if raw_version:
+            if not raw_version.isdigit():
+                raise HTTPFailure(500, 'Failed to parse value of "diff_version" (%s) as a uint64: strconv.ParseUint: '
+                                       'parsing "%s": invalid syntax' % (raw_version, raw_version))
+            diff_version = int(raw_version)
+        self.auth(("namespace", "read-job", self.namespace()))
+        versions = [copy.deepcopy(v) for v in self.state.job_versions.get(self._job_key(job_id), [])]
+        if not versions:
+            raise HTTPFailure(404, "job versions not found")
+        out_diffs = None
+        if diffs:
+            compare = None
+            if diff_version is not None:
+                compare = next((v for v in versions if v["Version"] == diff_version), None)
+                if compare is None:
+                    raise HTTPFailure(500, "version %d not found" % diff_version)
+            out_diffs = []
+            for i, version in enumerate(versions):
+                if compare is None and i == len(versions) - 1:
+                    break
+                out_diffs.append(plan_diff(compare if compare is not None else versions[i + 1], version))
+        index = max(v["ModifyIndex"] for v in versions)
+        return 200, {"Versions": versions, "Diffs": out_diffs, "Index": index, "LastContact": 0,
+                     "KnownLeader": True, "NextToken": ""}, self.read_headers(index)
+
+    def job_revert(self, job_id):
+        """command/agent/job_endpoint.go jobRevert (400 "JobID must be specified", "Job ID does not match"),
+        then nomad/job_endpoint.go Job.Revert: submit-job or revert-job; 'job "x" not found'; "can't revert to
+        current version"; 'job "x" in namespace "ns" at version N not found'; EnforcePriorVersion:
+        "Current job has version N; enforcing version M" (uncoded RPC errors: 500)."""
+        body = self.json_body()
+        jid = field(body, "JobID")
+        if not jid:
+            raise HTTPFailure(400, "JobID must be specified")
+        if jid != job_id:
+            raise HTTPFailure(400, "Job ID does not match")
+        namespace = self.namespace()
+        self.auth(("namespace", ("submit-job", "revert-job"), namespace))
+        key = (namespace, job_id)
+        st = self.state
+        cur = st.jobs.get(key)
+        if cur is None:
+            raise HTTPFailure(500, 'job "%s" not found' % job_id)
+        version = int(field(body, "JobVersion") or 0)
+        if version == cur["Version"]:
+            raise HTTPFailure(500, "can't revert to current version")
+        if version not in [v["Version"] for v in st.job_versions.get(key, [])]:
+            raise HTTPFailure(500, 'job "%s" in namespace "%s" at version %d not found' % (job_id, namespace, version))
+        enforce = field(body, "EnforcePriorVersion")
+        if enforce is not None and int(enforce) != cur["Version"]:
+            raise HTTPFailure(500, "Current job has version %d; enforcing version %d" % (cur["Version"], int(enforce)))
+        changed, cur, ev = st.revert_job(key, version, enforce)
+        idx = cur["JobModifyIndex"]
+        return 200, {"EvalID": ev["ID"], "EvalCreateIndex": idx, "JobModifyIndex": idx, "Warnings": "",
+                     "Index": idx, "LastContact": 0, "KnownLeader": False}, self.write_headers(idx)
+
+
+def _parse_bool(name, text):
+    """Go strconv.ParseBool, with jobVersions' error text ("" is false)."""
+    if text == "":
+        return False
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise HTTPFailure(500, 'Failed to parse value of "%s" (%s) as a bool: strconv.ParseBool: parsing "%s": invalid syntax'
+                      % (name, text, text))
+
+
 ROUTES = [
+    route("GET", r"/v1/job/([^/]+)/versions", Jobs.job_versions),
+    route("PUT POST", r"/v1/job/([^/]+)/revert", Jobs.job_revert),
     route("PUT POST", r"/v1/jobs/parse", Jobs.jobs_parse),
     route("GET PUT POST", r"/v1/jobs", Jobs.jobs_list),
     route("PUT POST", r"/v1/job/([^/]+)/plan", Jobs.job_plan),
