@@ -177,6 +177,11 @@ reverted_to:
   returned: when state is reverted and a version was chosen
   type: int
   sample: 5
+msg:
+  description: With O(state=reverted), why nothing was reverted (the job is at the target specification, or moved on from O(enforce_prior_version)).
+  returned: when state is reverted and nothing changed
+  type: str
+  sample: "job telemetry is at version 8, not 7 (enforce_prior_version): not reverted"
 namespace:
   description: Namespace the job lives in (Nomad's precedence, see the description).
   returned: success
@@ -329,6 +334,9 @@ def revert(module, client, job_path, job_id, result):
     result.update(reverted_from=cur, changed=target is not None)
     if warning:
         module.warn(warning)
+        result["msg"] = warning
+    elif target is None:
+        result["msg"] = "job %s is at its target specification already (version %s)" % (job_id, cur)
     if target is not None:
         result["reverted_to"] = target
     if module._diff:

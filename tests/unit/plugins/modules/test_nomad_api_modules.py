@@ -282,6 +282,65 @@ def test_job_namespace_from_the_job_for_register_wait_and_absent(double, api, ca
     assert option_wins["changed"] is False and option_wins["namespace"] == "default"
 
 
+def _job_versions(double, capsys):
+    """web version 0 deployed (its deployment succeeded: stable), version 1 registered (not stable yet)."""
+    first = run(nomad_job, {"job": SERVICE, "wait": True, "wait_timeout": 30}, capsys, double)
+    assert not first.get("failed"), first
+    second = run(nomad_job, {"job": dict(SERVICE, Meta={"release": "2"})}, capsys, double)
+    assert second["changed"] and double.state.jobs[("default", "web")]["Version"] == 1
+    return [v["Version"] for v in double.state.job_versions[("default", "web")] if v["Stable"]]
+
+
+def test_job_reverted_to_the_newest_stable_version_three_ways(double, capsys):
+    """nomad/job_endpoint.go Job.Revert registers the target version again as a NEW version (Stable false;
+    upsertJobImpl bumps the version), so a second revert would create yet another version: the module
+    compares the current specification with the target's first (GetJobVersions with diff_version)."""
+    assert _job_versions(double, capsys) == [0]
+    args = {"name": "web", "state": "reverted"}
+    check, applied = three_ways(nomad_job, args, capsys, double)
+    assert check["reverted_from"] == 1 and check["reverted_to"] == 0
+    assert "- Meta.release: '2'" in check["diff"]["prepared"]  # the revert drops what version 1 added
+    job = double.state.jobs[("default", "web")]
+    assert applied["reverted_to"] == 0 and job["Version"] == 2 and not job.get("Meta")
+    assert [w for w in writes(double) if w[1].endswith("/revert")] == [("POST", "/v1/job/web/revert")]
+    again = run(nomad_job, dict(args), capsys, double)  # version 2 has the specification of version 0
+    assert again["changed"] is False and again["reverted_from"] == 2
+
+
+def test_job_revert_leaves_a_job_that_moved_on_alone(double, capsys):
+    """enforce_prior_version: the rulebook passes the version whose deployment failed; a job registered again
+    since is not reverted (and Nomad's EnforcePriorVersion refuses a change between read and revert)."""
+    _job_versions(double, capsys)
+    mark = len(double.state.requests)
+    result = run(nomad_job, {"name": "web", "state": "reverted", "enforce_prior_version": 0}, capsys, double)
+    assert result["changed"] is False and writes(double, mark) == []
+    assert result["msg"] == "job web is at version 1, not 0 (enforce_prior_version): not reverted"
+    moved = run(nomad_job, {"name": "web", "state": "reverted", "enforce_prior_version": 1}, capsys, double)
+    assert moved["changed"] and double.state.jobs[("default", "web")]["Version"] == 2
+
+
+@pytest.mark.parametrize("args, msg", [
+    ({}, "version: job 'web' has no stable version to revert to (versions: 1, 0)"),
+    ({"version": 5}, "version: job 'web' has no version 5 (Nomad keeps: 1, 0)"),
+])
+def test_job_revert_without_a_target_fails_before_writing(double, capsys, args, msg):
+    run(nomad_job, {"job": SERVICE}, capsys, double)
+    run(nomad_job, {"job": dict(SERVICE, Meta={"release": "2"})}, capsys, double)
+    mark = len(double.state.requests)
+    result = run(nomad_job, dict({"name": "web", "state": "reverted"}, **args), capsys, double)
+    assert result["failed"] and result["msg"] == msg and writes(double, mark) == []
+
+
+def test_job_revert_to_the_current_version_changes_nothing(double, capsys):
+    _job_versions(double, capsys)
+    mark = len(double.state.requests)
+    result = run(nomad_job, {"name": "web", "state": "reverted", "version": 1}, capsys, double)
+    assert result["changed"] is False and writes(double, mark) == []
+    assert result["msg"] == "job web is at its target specification already (version 1)"
+    bad = run(nomad_job, {"job": SERVICE, "version": 0}, capsys, double)
+    assert bad["failed"] and bad["msg"] == "version: only used with state=reverted"
+
+
 def test_job_hcl_variables_are_no_log(double, capsys):
     hcl = 'job "v" {\n  type = "batch"\n  meta {\n    note = "s3cr3t-var-value"\n  }\n' \
           '  group "g" {\n    task "t" {\n      driver = "exec"\n      config {\n        command = "/bin/true"\n' \
