@@ -236,7 +236,12 @@ class NomadEventSourceError(Exception):
 
 
 class _Retry(Exception):
-    """The stream ended or failed in a way a reconnect can cure."""
+    """The stream ended or failed in a way a reconnect can cure. ``tls_suspect``: a connection-level failure
+    on https, which a refused TLS handshake can also look like (a reset overtaking the alert)."""
+
+    def __init__(self, message, tls_suspect=False):
+        super().__init__(message)
+        self.tls_suspect = tls_suspect
 
 
 class _Refused(Exception):
@@ -470,6 +475,16 @@ class NomadEventSource:
         for stub in stubs:
             self.nodes[stub["ID"]] = _node_summary(stub)
 
+    async def _check_tls(self):
+        """After a connection-level failure on https, one plain request tells a refused handshake (stop)
+        from a network problem (reconnect)."""
+        try:
+            await self._call(self.client.get, "/v1/status/leader", namespaced=False)
+        except self.api.NomadTLSError as exc:
+            raise self._tls_error(exc.message) from None
+        except self.api.NomadAPIError:
+            pass
+
     async def _diagnose_refusal(self, refused):
         """Why the subscription was refused, as precisely as GET /v1/acl/token/self can tell
         (command/agent/acl_endpoint.go aclTokenSelf: 403 "ACL token not found" for an unknown or
@@ -547,7 +562,7 @@ class NomadEventSource:
         except aiohttp.ClientOSError as exc:
             if isinstance(exc.__cause__, ssl.SSLError) or isinstance(getattr(exc, "os_error", None), ssl.SSLError):
                 raise self._tls_error(str(exc)) from None
-            raise _Retry(str(exc) or type(exc).__name__) from None
+            raise _Retry(str(exc) or type(exc).__name__, tls_suspect=url.startswith("https://")) from None
         except ssl.SSLError as exc:
             raise self._tls_error(str(exc)) from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -625,6 +640,8 @@ class NomadEventSource:
                     continue
                 except _Retry as exc:
                     reason = str(exc)
+                    if exc.tls_suspect and not self._connected_once:
+                        await self._check_tls()
                 except self.api.NomadTLSError as exc:
                     raise self._tls_error(exc.message) from None
                 except self.api.NomadAPIError as exc:

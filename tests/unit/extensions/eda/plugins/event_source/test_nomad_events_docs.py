@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[6]
 SOURCE_DIR = ROOT / "extensions" / "eda" / "plugins" / "event_source"
 SOURCE = SOURCE_DIR / "nomad_events.py"
 TYPES = {"str", "int", "float", "bool", "list", "dict", "path", "raw"}
