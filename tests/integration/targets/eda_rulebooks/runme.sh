@@ -14,7 +14,8 @@
 # 4. no token secret in any log
 # The playbooks run with the least-privilege playbook tokens of docs/eda.md, not the management token.
 # The re-converge step of edge_client_recovered is off here (nomad_recovered_converge: false): the double's
-# nodes are not hosts. It runs against the demo's containers in make demo-e2e (tests/e2e/demo/eda_test.sh).
+# nodes are not hosts, so this asserts the eligibility the playbook restores, read from the double
+# (docs/eda.md, "What is tested").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
