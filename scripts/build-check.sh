@@ -58,3 +58,18 @@ mapfile -t books < <(find "$installed/playbooks" -maxdepth 1 -name '*.yml' -prin
 [ "${#books[@]}" -gt 0 ] || { echo "build-check: no playbooks in the installed collection"; exit 1; }
 (cd "$work" && ansible-playbook -i "$ROOT/inventories/example/hosts.yml" --syntax-check "${books[@]}" >/dev/null)
 echo "build-check: ${#books[@]} playbooks from the installed tarball pass --syntax-check by FQCN"
+
+# The Event-Driven Ansible content as Galaxy and ansible-rulebook find it in the installed copy: the event
+# source documented through meta/extensions.yml (galaxy-importer runs ansible-doc -M on each ext_dir), the
+# rulebooks under extensions/eda/rulebooks.
+grep -q 'ext_dir: eda/plugins/event_source' "$installed/meta/extensions.yml" \
+  || { echo "build-check: meta/extensions.yml does not list eda/plugins/event_source"; exit 1; }
+sources=0
+for source in "$installed"/extensions/eda/plugins/event_source/*.py; do
+  ansible-doc -M "$(dirname "$source")" "$(basename "$source" .py)" >/dev/null \
+    || { echo "build-check: ansible-doc -M cannot render the event source $(basename "$source")"; exit 1; }
+  sources=$((sources + 1))
+done
+rulebooks="$(find "$installed/extensions/eda/rulebooks" -name '*.yml' | wc -l)"
+[ "$sources" -gt 0 ] && [ "$rulebooks" -gt 0 ] || { echo "build-check: no event source or rulebook in the tarball"; exit 1; }
+echo "build-check: $sources event source(s) rendered, $rulebooks rulebooks shipped"

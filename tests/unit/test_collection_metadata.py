@@ -41,7 +41,7 @@ FQCN_USES = (
     re.compile(r"""\b(?:map|select|reject|selectattr|rejectattr)\(\s*(?:'[^']*'\s*,\s*)?['"]([a-z0-9_]+\.[a-z0-9_]+)\.[a-z0-9_]+['"]"""),
 )
 NOT_DEPENDENCIES = {"ansible.builtin", "ansible.legacy", "edgeops.nomad"}
-SHIPPED_DIRS = ("roles", "plugins", "playbooks", "meta", "inventories")
+SHIPPED_DIRS = ("roles", "plugins", "playbooks", "meta", "inventories", "extensions")
 TEST_DIRS = ("tests", "molecule", "benchmarks", "inventories", "playbooks")
 
 

@@ -535,7 +535,7 @@ class NomadEventSource:
                 self.stats["connections"] += 1
                 if resp.status == 403:  # Nomad <= 1.11.1 (no hijack): a real 403 with its text
                     raise _Refused("403", (await resp.text()).strip()[:200])
-                if resp.status in (400, 405):  # EventStream's checks before the stream (bad index, topic)
+                if resp.status in (400, 404, 405):  # EventStream's checks (bad index, topic); no stream at this URL
                     raise NomadEventSourceError("nomad_events: %s refused the request: %s %s" % (
                         url, resp.status, (await resp.text()).strip()[:300]))
                 if resp.status != 200:
