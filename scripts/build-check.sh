@@ -71,5 +71,7 @@ for source in "$installed"/extensions/eda/plugins/event_source/*.py; do
   sources=$((sources + 1))
 done
 rulebooks="$(find "$installed/extensions/eda/rulebooks" -name '*.yml' | wc -l)"
-[ "$sources" -gt 0 ] && [ "$rulebooks" -gt 0 ] || { echo "build-check: no event source or rulebook in the tarball"; exit 1; }
+if [ "$sources" -eq 0 ] || [ "$rulebooks" -eq 0 ]; then
+  echo "build-check: no event source or rulebook in the tarball"; exit 1
+fi
 echo "build-check: $sources event source(s) rendered, $rulebooks rulebooks shipped"

@@ -138,7 +138,7 @@ class EventBroker:
             elif index == 0 or index <= self.items[0][0]:
                 floor = self.items[0][0] - 1
             else:
-                start = next((i for i, _ in self.items if i >= index), self.items[-1][0])
+                start = next((i for i, dummy in self.items if i >= index), self.items[-1][0])
                 floor = start - 1
             return Subscription(topics, namespaces, floor)
 

@@ -455,7 +455,6 @@ class DoubleState:
             if (ev["Namespace"], ev["JobID"]) == key:
                 self.tick_eval(ev)
 
-
     def tick_deployment(self, dep):
         """The stand-in for time of a deployment: a running deployment succeeds after deployment_polls reads."""
         dep["_reads"] += 1
@@ -499,4 +498,3 @@ class DoubleState:
         # nomad/fsm.go restore: a new state store with a new, empty event broker; open streams end
         self.events.cut()
         self.events = broker.EventBroker(self.events.size, self.events.heartbeat)
-

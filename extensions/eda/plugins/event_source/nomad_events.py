@@ -385,10 +385,10 @@ class NomadEventSource:
         if settings.get("validate_certs") is not None:
             settings["validate_certs"] = _bool(settings["validate_certs"], "validate_certs")
         try:
-            self.client = self.api.NomadClient.from_settings(
-                {k: settings.get(k) for k in ("url", "token", "ca_cert", "client_cert", "client_key",
-                                               "validate_certs", "region", "namespace", "timeout", "retries")},
-                environ=os.environ if environ is None else environ)
+            keys = ("url", "token", "ca_cert", "client_cert", "client_key", "validate_certs", "region", "namespace",
+                    "timeout", "retries")
+            self.client = self.api.NomadClient.from_settings({k: settings.get(k) for k in keys},
+                                                             environ=os.environ if environ is None else environ)
         except self.api.NomadAPIError as exc:
             raise NomadEventSourceError("nomad_events: %s" % exc) from None
         topics = args.get("topics")
@@ -628,6 +628,7 @@ class NomadEventSource:
         async with aiohttp.ClientSession() as session:
             while True:
                 self._connected_once = False
+                reason = "the stream ended"
                 try:
                     if not self._started:
                         await self._start_up()
@@ -662,7 +663,7 @@ class NomadEventSource:
         try:
             while True:
                 getter = asyncio.ensure_future(self.buffer.get())
-                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                done, dummy = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
                     await queue.put(getter.result())
                     continue

@@ -54,7 +54,7 @@ def service(job_id, meta=None, count=1):
 def deployed(url, job_id):
     """Reads of the job's deployment are the double's time: the eval completes, then the deployment succeeds
     (and marks the version stable)."""
-    for _ in range(8):
+    for dummy in range(8):
         dep = call(url, "GET", "/v1/job/%s/deployment" % job_id)
         if dep and dep["Status"] == "successful":
             return dep
@@ -76,7 +76,7 @@ def setup(url, work):
         call(url, "POST", "/v1/jobs", service(job_id))
         deployed(url, job_id)
         reg = call(url, "POST", "/v1/jobs", service(job_id, meta={"release": "2"}))
-        for _ in range(3):  # the scheduler takes version 1: its deployment runs, not successful yet
+        for dummy in range(3):  # the scheduler takes version 1: its deployment runs, not successful yet
             if call(url, "GET", "/v1/evaluation/" + reg["EvalID"])["Status"] == "complete":
                 break
     call(url, "POST", "/v1/jobs", service("fleet", count=6))

@@ -88,11 +88,10 @@ class Control:
             broker = st.events
             with broker.cond:
                 return 200, {"open_streams": broker.open_streams, "published": broker.published,
-                             "buffered": [index for index, _ in broker.items]}, {}
+                             "buffered": [index for index, dummy in broker.items]}, {}
         else:
             raise HTTPFailure(404, "unknown double control %s" % what)
         return 200, {"ok": True}, {}
-
 
     def _control_node(self, body):
         node = next((n for n in self.state.nodes.values() if body.get("name") in (n["Name"], n["ID"])), None)

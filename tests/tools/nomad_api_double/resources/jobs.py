@@ -162,7 +162,6 @@ class Jobs:
             return 200, JSON_NULL, self.read_headers()
         return 200, {k: v for k, v in current.items() if not k.startswith("_")}, self.read_headers(current["ModifyIndex"])
 
-
     def job_versions(self, job_id):
         """command/agent/job_endpoint.go jobVersions + nomad/job_endpoint.go GetJobVersions: read-job; the
         versions newest first; with diffs=true each Diffs[i] is Versions[i] compared with the next older

@@ -125,7 +125,7 @@ def test_heartbeats_come_every_interval_whatever_the_traffic(double):
     double.state.events.heartbeat = 0.2
     stream = Stream(double.url, [("topic", "Node")])
     started = time.monotonic()
-    lines = [stream.line() for _ in range(4)]
+    lines = [stream.line() for dummy in range(4)]
     assert lines == [b"{}\n"] * 4
     assert 0.5 <= time.monotonic() - started < 3
     stream.close()
@@ -169,7 +169,7 @@ def test_subscribe_starts_at_the_closest_item(double, ask, first):
     wanted = {"0": "0", "exact": str(indexes[1]), "between": str(indexes[1] + 1), "past": str(last + 50)}[ask]
     stream = Stream(double.url, [("topic", "Node"), ("index", wanted)])
     assert stream.line() == b"{}\n"
-    got = [stream.frame()["Index"] for _ in range(len(indexes) - first)]
+    got = [stream.frame()["Index"] for dummy in range(len(indexes) - first)]
     assert got == indexes[first:]
     stream.close()
 
@@ -181,7 +181,7 @@ def test_the_buffer_keeps_event_buffer_size_indexes(double):
     indexes = _publish_downs(double, ["edge-00001", "edge-00002", "edge-00003"])
     stream = Stream(double.url, [("topic", "Node"), ("index", str(indexes[0]))])
     stream.line()
-    assert [stream.frame()["Index"] for _ in range(2)] == indexes[1:]
+    assert [stream.frame()["Index"] for dummy in range(2)] == indexes[1:]
     stream.close()
 
 
@@ -278,9 +278,9 @@ def test_node_down_then_lost_allocations_then_ready(double):
         for n in st.nodes.values():  # the job places on ready edge-x86 nodes only
             if n["NodePool"] == "edge-x86":
                 n["Status"] = "ready"
-    status, _ = call(double, "POST", "/v1/jobs", {"Job": {"ID": "web", "NodePool": "edge-x86", "TaskGroups": [
+    status = call(double, "POST", "/v1/jobs", {"Job": {"ID": "web", "NodePool": "edge-x86", "TaskGroups": [
         {"Name": "g", "Count": 2, "Tasks": [{"Name": "t", "Driver": "exec", "Config": {"command": "/bin/true"}}]}]}})
-    assert status == 200
+    assert status[0] == 200
     call(double, "GET", "/v1/job/web/deployment")
     call(double, "GET", "/v1/job/web/deployment")  # the scheduler stand-in ran: allocations placed
     placed = [a for a in st.allocs.values() if a["JobID"] == "web"]
@@ -332,10 +332,10 @@ def test_job_register_deployment_success_and_alloc_status(double):
                                              "NodePool": "default", "Datacenters": ["*"], "TaskGroups": [
                                                  {"Name": "g", "Count": 1, "Tasks": [{"Name": "t"}]}]}, None,
                         st.next_index())
-    types, _ = _frames_after(double, register, count=1)
+    types = _frames_after(double, register, count=1)[0]
     assert types == [("Job", "JobRegistered"), ("Evaluation", "JobRegistered")]
     ev = next(e for e in st.evals.values() if e["JobID"] == "api")
-    types, _ = _frames_after(double, lambda: (st.tick_eval(ev), st.tick_eval(ev)), count=2)
+    types = _frames_after(double, lambda: (st.tick_eval(ev), st.tick_eval(ev)), count=2)[0]
     assert types == [("Deployment", "PlanResult"), ("Allocation", "PlanResult"), ("Evaluation", "EvaluationUpdated")]
     alloc = next(a for a in st.allocs.values() if a["JobID"] == "api")
     types, frames = _frames_after(double, lambda: st.set_alloc_client_status([alloc], "running"), count=1)
@@ -353,8 +353,9 @@ def test_a_purged_job_is_deleted_in_its_event(double):
         st.register_job(("default", "gone"), {"ID": "gone", "Namespace": "default", "Type": "batch",
                                               "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t"}]}]}, None,
                         st.next_index())
-    types, frames = _frames_after(double, lambda: st.deregister_job(("default", "gone"), st.jobs[("default", "gone")],
-                                                                     True, st.next_index()), count=1)
+    gone = st.jobs[("default", "gone")]
+    types, frames = _frames_after(double, lambda: st.deregister_job(("default", "gone"), gone, True, st.next_index()),
+                                  count=1)
     assert types == [("Job", "JobDeregistered"), ("Evaluation", "JobDeregistered")]
     assert frames[0]["Events"][0]["Payload"]["Deleted"] is True  # JobEvent.Deleted on a purge
 

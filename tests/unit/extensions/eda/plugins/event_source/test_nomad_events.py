@@ -6,7 +6,6 @@ the file loaded with runpy, ``main(queue, args)`` in an event loop."""
 from __future__ import annotations
 
 import asyncio
-import json
 import runpy
 import tempfile
 import time
@@ -85,7 +84,7 @@ class Run:
         self.events = []
 
     async def take(self, count, timeout=10.0):
-        for _ in range(count):
+        for dummy in range(count):
             self.events.append(await asyncio.wait_for(self.queue.get(), timeout))
         return self.events[-count:]
 
@@ -386,6 +385,6 @@ def test_connection_settings_come_from_nomads_environment_variables(plugin, monk
     source = plugin["NomadEventSource"]({"validate_certs": "false"})
     assert (source.client.url, source.client.token, source.client.namespace) == ("https://nomad.example:4646", SECRET, "edge")
     assert source.client.validate_certs is False and source._headers()["X-Nomad-Token"] == SECRET
-    assert ("namespace", "edge") in source._query() and not any(SECRET in v for _, v in source._query())
+    assert ("namespace", "edge") in source._query() and not any(SECRET in v for dummy, v in source._query())
     with pytest.raises(plugin["NomadEventSourceError"], match="unknown option"):
         plugin["NomadEventSource"]({"topic": ["Node"]})
