@@ -5,7 +5,7 @@
 #                    an edge node down then ready -> edge_client_recovered makes it eligible again; a failed
 #                    deployment -> revert_job; lost allocations at one site -> one site_report; a node in an
 #                    unconfigured pool -> node_pool_check; no token in the logs
-#                    (tests/integration/targets/eda_rulebooks/runme.sh, about 30 s)
+#                    (tests/integration/targets/eda_rulebooks/runme.sh, 30-50 s here)
 #   eda-unit         the source's own tests only (they also run in make unit): its docs read as Galaxy reads
 #                    them, and its behaviour against the double's event stream
 INTEGRATION_STEPS += integration-eda
