@@ -20,7 +20,9 @@ export EDGEOPS_ROOT := $(ROOT)
 export EDGEOPS_SHARED ?= $(abspath $(ROOT)/../shared)
 
 # Each area appends its targets in mk/<area>.mk:
+#   CORE_RANGE_STEPS: the checks on the other ends of the supported ansible-core range (mk/core-range.mk);
 #   INTEGRATION_STEPS: quick checks without containers; MOLECULE_STEPS: containers, API server.
+CORE_RANGE_STEPS :=
 INTEGRATION_STEPS :=
 MOLECULE_STEPS :=
 DEMO_STEPS :=
@@ -28,7 +30,7 @@ DEMO_CLEAN_STEPS :=
 -include $(sort $(wildcard mk/*.mk))
 
 BASE_STEPS := yamllint lint sanity unit build-check
-TEST_STEPS = $(BASE_STEPS) $(INTEGRATION_STEPS) $(MOLECULE_STEPS)
+TEST_STEPS = $(BASE_STEPS) $(CORE_RANGE_STEPS) $(INTEGRATION_STEPS) $(MOLECULE_STEPS)
 
 .PHONY: help bootstrap test yamllint lint sanity unit build-check integration molecule demo demo-clean
 help:

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import json
 import os
 import socket
@@ -23,6 +24,8 @@ from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 from ansible.module_utils.urls import Request, make_context
 
 DEFAULT_URL = "http://127.0.0.1:4646"
+# Request.open takes a ready SSL context from ansible-core 2.17 on; 2.16 builds one per request itself.
+_OPEN_TAKES_CONTEXT = "context" in inspect.signature(Request.open).parameters
 # Methods that may be retried after a 5xx or no answer: reading twice changes nothing. A write is
 # retried only when it carries a check-and-set index (``cas`` query: a second attempt after a
 # first one that did apply fails with 409 instead of applying twice) or when the caller declares
@@ -272,13 +275,14 @@ class NomadClient(object):
         raise last
 
     def _once(self, method, url, shown, data, is_raw, raw_response, token, secrets):
+        reuse = {"context": self._context()} if _OPEN_TAKES_CONTEXT else {}
         try:
             resp = Request().open(
                 method, url, data=data, headers=self._headers(is_raw, token),
                 validate_certs=self.validate_certs, ca_path=self.ca_cert,
                 client_cert=self.client_cert, client_key=self.client_key,
                 timeout=self.timeout, follow_redirects="safe", use_proxy=True,
-                http_agent="edgeops.nomad", use_netrc=False, context=self._context(),
+                http_agent="edgeops.nomad", use_netrc=False, **reuse
             )
             payload = resp.read()
             headers = dict(resp.headers.items())

@@ -88,7 +88,7 @@ def test_planted_junk_does_not_ship_and_the_check_passes(planted):
 
 
 def test_a_list_that_lets_junk_in_is_refused(planted, tmp_path):
-    tree, _, files = planted
+    tree, dummy, files = planted
     galaxy = tree / "galaxy.yml"
     original = galaxy.read_text(encoding="utf-8")
     try:

@@ -87,7 +87,7 @@ def all_documents():
 
 def test_the_scan_finds_the_plugins():
     """The scan itself works: it finds the modules, the inventory plugin and the filter and test plugins."""
-    paths = [p for p, _ in documented_plugins()]
+    paths = [path for path, dummy in documented_plugins()]
     for kind in ("plugins/modules/", "plugins/inventory/", "plugins/filter/", "plugins/test/"):
         assert any(p.startswith(kind) for p in paths), (kind, paths)
 

@@ -173,6 +173,7 @@ def test_missing_client_certificate_fails(tls_double, tls_dir):
         client.get("/v1/status/leader")
 
 
+@pytest.mark.skipif(not api._OPEN_TAKES_CONTEXT, reason="ansible-core 2.16's Request.open takes no SSL context: one per request")
 def test_one_tls_context_per_client_over_many_requests(monkeypatch, tls_double, tls_dir):
     # ansible.module_utils.urls.Request.open builds a fresh SSLContext (and reloads the CA bundle)
     # whenever it is given none; per request that was 86 % of the inventory plugin's time with
