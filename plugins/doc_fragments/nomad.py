@@ -6,6 +6,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import DEFAULT_RETRIES, retry_policy_text
+
+
+# The retries option, in words and default taken from the HTTP client (module_utils/_nomad_api.py), so the docs
+# say what the code does; json.dumps makes the sentence one valid YAML string.
+_RETRIES_OPTION = """  retries:
+    description:
+      - %s
+    type: int
+    default: %d
+""" % (json.dumps(retry_policy_text()), DEFAULT_RETRIES)
+
 
 class ModuleDocFragment(object):
     """Connection options and attributes shared by every edgeops.nomad API module."""
@@ -57,14 +71,7 @@ options:
       - Seconds to wait for each HTTP answer.
     type: int
     default: 30
-  retries:
-    description:
-      - How many times to retry an idempotent call (reads, deletes, full-object upserts) after a
-        connection error or a 5xx answer, with exponential backoff starting at half a second.
-      - Non-idempotent calls (token creation, job registration, check-and-set writes) are never retried.
-    type: int
-    default: 3
-notes:
+%snotes:
   - All modules of this collection are in the action group C(edgeops.nomad.nomad), so the options
     above can be set once with C(module_defaults) and C(group/edgeops.nomad.nomad).
   - Talks to the Nomad HTTP API with ansible's own URL code; no extra Python library is needed.
@@ -81,7 +88,7 @@ attributes:
     support: full
   platform:
     platforms: all
-"""
+""" % _RETRIES_OPTION
 
     # The read-only _info modules: listed before edgeops.nomad.nomad, so these win.
     READ_ONLY = r"""
@@ -93,3 +100,6 @@ attributes:
     support: N/A
     details: Reads only.
 """
+
+    # The same retries option for the nomad_nodes inventory plugin (its other options are its own).
+    RETRIES = "options:\n" + _RETRIES_OPTION

@@ -34,6 +34,24 @@ _OPEN_TAKES_CONTEXT = "context" in inspect.signature(Request.open).parameters
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD"))
 # Answers worth a retry: 5xx except 501 (not implemented: Enterprise-only endpoints), 429 (rate limit).
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.5  # seconds before the first retry, doubled before each next one
+
+
+def retry_policy_text():
+    """The retry policy above in words: the ``retries`` option's description in the modules' shared
+    documentation (plugins/doc_fragments/nomad.py) and in the nomad_nodes inventory plugin, so the docs
+    say what NomadClient.request does."""
+    waits = ", ".join("%g s" % (DEFAULT_BACKOFF * 2 ** n) for n in range(3))
+    return (
+        "How many times to retry a call after no answer (connection refused, timed out) or an answer of %s, "
+        "waiting %s ... between attempts. Only idempotent calls are retried: %s, writes with a check-and-set "
+        "index (C(cas)), and full-object writes a module declares idempotent. Creating a token, role, binding rule, "
+        "auth method or introduction token, job registration and deregistration, and deletes are never retried; "
+        "their error says so. TLS errors and other answers are never retried."
+        % (", ".join(str(code) for code in sorted(RETRY_STATUSES)), waits,
+           " and ".join("C(%s)" % m for m in sorted(IDEMPOTENT_METHODS)))
+    )
 
 # Connection setting -> environment variable Nomad's own CLI reads. The one mapping every plugin
 # (modules' argument spec fallbacks, the inventory plugin, the client) uses.
@@ -151,13 +169,13 @@ def settings_from_env(settings, environ=None):
 class NomadClient(object):
     """Minimal Nomad API client.
 
-    ``retries`` applies to connection errors and 5xx answers of idempotent calls only
-    (GET/HEAD/DELETE, or a write the caller declares idempotent).
+    ``retries`` applies to connection errors and RETRY_STATUSES answers of idempotent calls only
+    (IDEMPOTENT_METHODS, a write with a check-and-set index, or a write the caller declares idempotent).
     """
 
     def __init__(self, url=None, token=None, ca_cert=None, client_cert=None, client_key=None,
-                 validate_certs=True, region=None, namespace=None, timeout=30, retries=3,
-                 backoff=0.5, sleep=time.sleep):
+                 validate_certs=True, region=None, namespace=None, timeout=30, retries=DEFAULT_RETRIES,
+                 backoff=DEFAULT_BACKOFF, sleep=time.sleep):
         url = url or DEFAULT_URL
         if not (url.startswith("http://") or url.startswith("https://")):
             raise NomadInputError("url must start with http:// or https:// (got %r)" % url)
