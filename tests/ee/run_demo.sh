@@ -19,12 +19,14 @@
 #     a one-line layer on the EE adds the podman client, and that client drives the host's podman through
 #     its API socket (`podman system service`, mounted into the job container; CONTAINER_HOST). A real site
 #     uses SSH (the EE has the OpenSSH client) or WinRM instead.
-# Logs: demo-output/ee-*.log. Run under the heavy lock (make ee-demo does).
+# Logs and the jobs' artifacts: .cache/ee-demo/ (kept after the demo is taken down). Run under the heavy lock.
 set -euo pipefail
 # shellcheck source=tests/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../demo/env.sh"
 demo_test_init
 log() { printf 'ee-demo: %s\n' "$*"; }
+out="$DEMO_ROOT/.cache/ee-demo"   # not demo-output/: tests/demo/down.sh removes that
+rm -rf "$out" && mkdir -p "$out"
 
 version="$("$PY" -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')"
 ee="localhost/edgeops-nomad-ee:$version"
@@ -56,7 +58,7 @@ if ! podman image exists "$layer" ||
 fi
 
 # The job's private data dir, as the controller prepares it.
-pdd="$DEMO_STATE/ee-job"
+pdd="$out/job"
 rm -rf "$pdd" && mkdir -p "$pdd/env" "$pdd/files/tls" "$pdd/files/mirror" "$pdd/project/collections/ansible_collections/containers"
 cp -r inventories/local "$pdd/inventory"
 cp -rL .cache/collections/ansible_collections/containers/podman "$pdd/project/collections/ansible_collections/containers/podman"
@@ -89,6 +91,8 @@ EDGEOPS_NOMAD_CACHE_DIR: /runner/cache
 ANSIBLE_COLLECTIONS_PATH: /runner/project/collections:/usr/share/ansible/collections
 CONTAINER_HOST: unix:///run/podman/podman.sock
 ANSIBLE_CALLBACK_RESULT_FORMAT: yaml
+ANSIBLE_NOCOLOR: "1"
+ANSIBLE_FORCE_COLOR: "0"
 ANSIBLE_DISPLAY_SKIPPED_HOSTS: "false"
 ANSIBLE_TIMEOUT: "60"
 ENV
@@ -106,7 +110,7 @@ chmod 0666 "$sock_dir/podman.sock"   # the job runs as the EE's user (uid 1000);
 status=0
 for pass in 1 2; do
   for book in site deploy_jobs; do
-    artifacts="$DEMO_STATE/ee-artifacts/$pass-$book"
+    artifacts="$out/artifacts/$pass-$book"
     rm -rf "$artifacts" && mkdir -p "$artifacts"
     logfile="$out/ee-$pass-$book.log"
     start=$(date +%s)
@@ -116,7 +120,8 @@ for pass in 1 2; do
         | ansible-runner process "$artifacts" > "$logfile" 2>&1; then
       log "the job pipeline for $book failed ($logfile)"; tail -n 30 "$logfile"; exit 1
     fi
-    rc="$(cat "$artifacts/artifacts/$pass-$book/rc" 2>/dev/null || echo missing)"
+    rc_file="$(find "$artifacts" -name rc -type f | head -n1)"
+    rc="$(cat "$rc_file" 2>/dev/null || echo missing)"
     recap="$(sed -n '/PLAY RECAP/,$p' "$logfile" | grep -E 'ok=' || true)"
     changed="$(grep -oE 'changed=[0-9]+' <<<"$recap" | cut -d= -f2 | awk '{s+=$1} END {print s+0}')"
     printf 'ee-demo: pass %s %-12s rc=%s %4ss changed=%s\n' "$pass" "$book" "$rc" "$(( $(date +%s) - start ))" "$changed"
