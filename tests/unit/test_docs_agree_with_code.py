@@ -45,6 +45,7 @@ def test_firewalld_ports_documented_are_the_ones_opened():
     ports = load(ROOT / "roles" / "nomad_client" / "vars" / "main.yml")["__nomad_client_firewalld_ports"]
     spec = load(ROOT / "roles" / "nomad_client" / "meta" / "argument_specs.yml")
     description = spec["argument_specs"]["main"]["options"]["nomad_client_firewalld_open_ports"]["description"]
+    description = " ".join(description) if isinstance(description, list) else description
     guide = (ROOT / "docs" / "edge_clients.md").read_text(encoding="utf-8")
     for port in ports:
         number, proto = port.split("/")
