@@ -6,21 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import DEFAULT_RETRIES, retry_policy_text
-
-
-# The retries option, in words and default taken from the HTTP client (module_utils/_nomad_api.py), so the docs
-# say what the code does; json.dumps makes the sentence one valid YAML string.
-_RETRIES_OPTION = """  retries:
-    description:
-      - %s
-    type: int
-    default: %d
-""" % (json.dumps(retry_policy_text()), DEFAULT_RETRIES)
-
-
 class ModuleDocFragment(object):
     """Connection options and attributes shared by every edgeops.nomad API module."""
 
@@ -71,7 +56,21 @@ options:
       - Seconds to wait for each HTTP answer.
     type: int
     default: 30
-%snotes:
+  # retries: written by scripts/gen-retry-docs.py from module_utils/_nomad_api.py (BEGIN/END lines kept).
+  # BEGIN retries
+  retries:
+    description:
+      - >-
+        How many times to retry a call after no answer (connection refused, timed out) or an answer of 429,
+        500, 502, 503, 504, waiting 0.5 s, 1 s, 2 s ... between attempts. Only idempotent calls are retried:
+        C(GET) and C(HEAD), writes with a check-and-set index (C(cas)), and full-object writes a module
+        declares idempotent. Creating a token, role, binding rule, auth method or introduction token, job
+        registration and deregistration, and deletes are never retried; their error says so. TLS errors and
+        other answers are never retried.
+    type: int
+    default: 3
+  # END retries
+notes:
   - All modules of this collection are in the action group C(edgeops.nomad.nomad), so the options
     above can be set once with C(module_defaults) and C(group/edgeops.nomad.nomad).
   - Talks to the Nomad HTTP API with ansible's own URL code; no extra Python library is needed.
@@ -88,7 +87,7 @@ attributes:
     support: full
   platform:
     platforms: all
-""" % _RETRIES_OPTION
+"""
 
     # The read-only _info modules: listed before edgeops.nomad.nomad, so these win.
     READ_ONLY = r"""
@@ -102,4 +101,19 @@ attributes:
 """
 
     # The same retries option for the nomad_nodes inventory plugin (its other options are its own).
-    RETRIES = "options:\n" + _RETRIES_OPTION
+    RETRIES = r"""
+options:
+  # BEGIN retries
+  retries:
+    description:
+      - >-
+        How many times to retry a call after no answer (connection refused, timed out) or an answer of 429,
+        500, 502, 503, 504, waiting 0.5 s, 1 s, 2 s ... between attempts. Only idempotent calls are retried:
+        C(GET) and C(HEAD), writes with a check-and-set index (C(cas)), and full-object writes a module
+        declares idempotent. Creating a token, role, binding rule, auth method or introduction token, job
+        registration and deregistration, and deletes are never retried; their error says so. TLS errors and
+        other answers are never retried.
+    type: int
+    default: 3
+  # END retries
+"""

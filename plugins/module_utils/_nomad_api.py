@@ -40,8 +40,8 @@ DEFAULT_BACKOFF = 0.5  # seconds before the first retry, doubled before each nex
 
 def retry_policy_text():
     """The retry policy above in words: the ``retries`` option's description in the modules' shared
-    documentation (plugins/doc_fragments/nomad.py) and in the nomad_nodes inventory plugin, so the docs
-    say what NomadClient.request does."""
+    documentation and the nomad_nodes inventory plugin's (plugins/doc_fragments/nomad.py, written by
+    scripts/gen-retry-docs.py; a unit test fails when they differ), so the docs say what NomadClient.request does."""
     waits = ", ".join("%g s" % (DEFAULT_BACKOFF * 2 ** n) for n in range(3))
     return (
         "How many times to retry a call after no answer (connection refused, timed out) or an answer of %s, "
@@ -52,6 +52,7 @@ def retry_policy_text():
         % (", ".join(str(code) for code in sorted(RETRY_STATUSES)), waits,
            " and ".join("C(%s)" % m for m in sorted(IDEMPOTENT_METHODS)))
     )
+
 
 # Connection setting -> environment variable Nomad's own CLI reads. The one mapping every plugin
 # (modules' argument spec fallbacks, the inventory plugin, the client) uses.

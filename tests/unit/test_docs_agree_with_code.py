@@ -41,6 +41,23 @@ def test_retry_statuses_in_the_api_guide_are_the_clients():
     assert "deletes are never retried" in text and "DELETE" not in _nomad_api.IDEMPOTENT_METHODS
 
 
+def test_retries_option_documented_is_the_clients_policy():
+    # plugins/doc_fragments/nomad.py is literal text (ansible-test reads it so); scripts/gen-retry-docs.py writes its
+    # retries option from the client, and the two documents of the fragment must carry exactly that option.
+    import importlib.util
+
+    from ansible_collections.edgeops.nomad.plugins.doc_fragments.nomad import ModuleDocFragment
+
+    spec = importlib.util.spec_from_file_location("gen_retry_docs", ROOT / "scripts" / "gen-retry-docs.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = (ROOT / "plugins" / "doc_fragments" / "nomad.py").read_text(encoding="utf-8")
+    assert gen.generated(text) == text, "run python scripts/gen-retry-docs.py"
+    for document in (ModuleDocFragment.DOCUMENTATION, ModuleDocFragment.RETRIES):
+        option = yaml.safe_load(document)["options"]["retries"]
+        assert option["description"] == [_nomad_api.retry_policy_text()] and option["default"] == _nomad_api.DEFAULT_RETRIES
+
+
 def test_firewalld_ports_documented_are_the_ones_opened():
     ports = load(ROOT / "roles" / "nomad_client" / "vars" / "main.yml")["__nomad_client_firewalld_ports"]
     spec = load(ROOT / "roles" / "nomad_client" / "meta" / "argument_specs.yml")

@@ -213,10 +213,10 @@ def check_plays(record_dir):
             " 'acl': __nomad_client_config.acl | default({})} | to_json }}"))},
     ]
     plays = []
+    rescue = [{"name": "Record the failure", "check_mode": False, "ansible.builtin.copy": dict(record, content=failure)}]
     for group, tasks in (("docs_server", server_tasks), ("docs_client", client_tasks)):
-        plays.append({"name": "Examples for " + group, "hosts": group, "gather_facts": False, "tasks": [{
-            "name": "Check", "block": tasks, "rescue": [{"name": "Record the failure", "check_mode": False,
-                                                           "ansible.builtin.copy": dict(record, content=failure)}]}]})
+        plays.append({"name": "Examples for " + group, "hosts": group, "gather_facts": False,
+                      "tasks": [{"name": "Check", "block": tasks, "rescue": rescue}]})
     return plays
 
 
