@@ -87,7 +87,7 @@ EDGEOPS_DEMO_EDGE_RPC_ADDRESS: "$EDGEOPS_DEMO_EDGE_RPC_ADDRESS"
 EDGEOPS_NOMAD_MIRROR_URL: "$EDGEOPS_NOMAD_MIRROR_URL"
 EDGEOPS_NOMAD_MIRROR_DIR: /runner/files/mirror
 EDGEOPS_DEMO_TLS_DIR: /runner/files/tls
-EDGEOPS_NOMAD_CACHE_DIR: /runner/cache
+EDGEOPS_NOMAD_CACHE_DIR: /var/cache/edgeops-nomad
 ANSIBLE_COLLECTIONS_PATH: /runner/project/collections:/usr/share/ansible/collections
 CONTAINER_HOST: unix:///run/podman/podman.sock
 ANSIBLE_CALLBACK_RESULT_FORMAT: yaml
@@ -98,6 +98,10 @@ ANSIBLE_TIMEOUT: "60"
 ENV
 printf -- '---\nnomad_clients_serial: 3\n' > "$pdd/env/extravars"
 umask 022
+
+# The controller's Nomad release cache on a path that outlives each job (an AAP administrator exposes such a
+# path to jobs; without it every job downloads and verifies the release again, docs/aap.md).
+mkdir -p "$out/controller-cache" && chown 1000:0 "$out/controller-cache"
 
 # The host's podman API, for the podman client in the job container (a private socket for this run).
 sock_dir="$(mktemp -d /run/edgeops-ee-demo.XXXXXX)"
@@ -115,7 +119,8 @@ for pass in 1 2; do
     logfile="$out/ee-$pass-$book.log"
     start=$(date +%s)
     if ! ansible-runner transmit "$pdd" -p "$book.yml" --ident "$pass-$book" \
-        | podman run --rm -i --network host -v "$sock_dir/podman.sock:/run/podman/podman.sock" "$layer" \
+        | podman run --rm -i --network host -v "$sock_dir/podman.sock:/run/podman/podman.sock" \
+            -v "$out/controller-cache:/var/cache/edgeops-nomad" "$layer" \
             ansible-runner worker --private-data-dir /runner \
         | ansible-runner process "$artifacts" > "$logfile" 2>&1; then
       log "the job pipeline for $book failed ($logfile)"; tail -n 30 "$logfile"; exit 1
@@ -127,13 +132,10 @@ for pass in 1 2; do
     printf 'ee-demo: pass %s %-12s rc=%s %4ss changed=%s\n' "$pass" "$book" "$rc" "$(( $(date +%s) - start ))" "$changed"
     while IFS= read -r line; do printf '         %s\n' "$line"; done <<<"$recap"
     if [ "$rc" != 0 ]; then log "$book failed inside the EE ($logfile):"; tail -n 40 "$logfile"; exit 1; fi
-    if [ "$pass" = 2 ]; then
-      # Hosts must not change on the second pass. The job's controller cache (/runner/cache) is new in every
-      # job, as in AAP, so the controller fetches the release again; that happens on localhost only.
-      host_changes="$(grep -E '^(edgeops-demo|local-apiserver)' <<<"$recap" | grep -v 'changed=0' || true)"
-      if [ -n "$host_changes" ]; then
-        log "NOT IDEMPOTENT inside the EE: $book changed hosts on the second pass ($logfile)"; status=1
-      fi
+    if [ "$pass" = 2 ] && [ "$changed" != 0 ]; then
+      log "NOT IDEMPOTENT inside the EE: $book changed $changed things on the second pass ($logfile):"
+      grep -E '^changed:' "$logfile" | head -20
+      status=1
     fi
   done
 done
