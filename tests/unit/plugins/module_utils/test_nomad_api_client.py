@@ -1,5 +1,10 @@
 """NomadClient against the Nomad API double (a test double of Nomad's HTTP API, run in a thread)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import json
 import os
 
