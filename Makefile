@@ -20,14 +20,18 @@ export EDGEOPS_ROOT := $(ROOT)
 export EDGEOPS_SHARED ?= $(abspath $(ROOT)/../shared)
 
 # Each area appends its targets in mk/<area>.mk:
+#   CORE_RANGE_STEPS: the checks on the other ends of the supported ansible-core range (mk/core-range.mk);
 #   INTEGRATION_STEPS: quick checks without containers; MOLECULE_STEPS: containers, API server.
+CORE_RANGE_STEPS :=
 INTEGRATION_STEPS :=
 MOLECULE_STEPS :=
 DEMO_STEPS :=
 DEMO_CLEAN_STEPS :=
 -include $(sort $(wildcard mk/*.mk))
 
-BASE_STEPS := yamllint lint sanity unit build-check
+# make test runs sanity and unit on the ends of the supported ansible-core range (CORE_RANGE_STEPS,
+# mk/core-range.mk) instead of the everyday toolchain's `make sanity` / `make unit`.
+BASE_STEPS := yamllint lint $(CORE_RANGE_STEPS) build-check
 TEST_STEPS = $(BASE_STEPS) $(INTEGRATION_STEPS) $(MOLECULE_STEPS)
 
 .PHONY: help bootstrap test yamllint lint sanity unit build-check integration molecule demo demo-clean

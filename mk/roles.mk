@@ -2,7 +2,7 @@
 # edgeops.nomad.nomad_client (edge clients on Linux and Windows), alone and at fleet scale.
 # The role unit tests (tests/roles) run in `make unit`.
 #   integration-client  syntax check of the Windows task files, shellcheck of the test scripts, and
-#                       docs/roles/*.md exactly as aar-doc generates them from the argument specs (quick)
+#                       docs/role_*.md exactly as aar-doc generates them from the argument specs (quick)
 #   integration-fleet   the client role's controller-side fetch over 3 batches of one host, no containers
 #                       (tests/e2e/fleet/fetch_batches.sh): each batch gets its platform's verified binary; one
 #                       run requests SHA256SUMS, its signature and each archive once, a second run no archive

@@ -3,11 +3,13 @@
 #
 #   1. .venv with the pinned Python packages of requirements-dev.txt (skipped when the pins and the
 #      Python did not change).
-#   2. Debian packages from bindep.txt: `bindep -b` (from .venv) lists the missing ones for the
-#      profiles in EDGEOPS_BINDEP_PROFILES (default: all of them), and apt-get installs exactly those.
-#   3. The collections of requirements.yml into .cache/collections/ansible_collections/, offline from
+#   2. Debian packages from bindep.txt (the collection's own) and bindep-dev.txt (development): `bindep -b`
+#      (from .venv) lists the missing ones, for bindep-dev.txt of the profiles in EDGEOPS_BINDEP_PROFILES
+#      (default: all of them), and apt-get installs exactly those.
+#   3. The collections of requirements.yml (runtime) and requirements-dev.yml (demo and tests) into
+#      .cache/collections/ansible_collections/, offline from
 #      the PyPI `ansible` release that requirements-dev.txt names (wheel cached in .cache/wheels/),
-#      each checked against its requirements.yml range. EDGEOPS_USE_GALAXY=1 uses ansible-galaxy.
+#      each checked against its range in those lists. EDGEOPS_USE_GALAXY=1 uses ansible-galaxy.
 #   4. This checkout made importable as ansible_collections/edgeops/nomad (a symlink).
 #
 # Safe to re-run: a warm second run takes a few seconds.
@@ -53,15 +55,26 @@ else
   step ".venv up to date"
 fi
 
-# 2. System packages.
-read -r -a profiles <<< "$PROFILES"
-if missing="$(.venv/bin/bindep -b "${profiles[@]}")"; then
-  step "system packages up to date (bindep.txt: ${profiles[*]})"
+# 2. System packages: the collection's own (bindep.txt, lines without a profile) and the development
+#    profiles of bindep-dev.txt.
+# missing_packages: what bindep reports missing from both lists (exit 1 when bindep itself fails).
+missing_packages() {
+  local spec args out
+  for spec in "bindep.txt" "bindep-dev.txt $PROFILES"; do
+    read -r -a args <<< "$spec"
+    out="$(.venv/bin/bindep -f "${args[0]}" -b "${args[@]:1}")" && continue
+    [ -n "$out" ] || { echo "bootstrap: bindep failed on ${args[0]}" >&2; return 1; }
+    printf '%s\n' "$out"
+  done
+}
+missing="$(missing_packages)"
+if [ -z "$missing" ]; then
+  step "system packages up to date (bindep.txt; bindep-dev.txt: $PROFILES)"
 else
-  [ -n "$missing" ] || { echo "bootstrap: bindep failed" >&2; exit 1; }
   mapfile -t pkgs <<< "$missing"
   apt_install "${pkgs[@]}"
-  .venv/bin/bindep -b "${profiles[@]}" >/dev/null || { echo "bootstrap: still missing after apt-get: $(.venv/bin/bindep -b "${profiles[@]}" | tr '\n' ' ')" >&2; exit 1; }
+  still="$(missing_packages)"
+  [ -z "$still" ] || { echo "bootstrap: still missing after apt-get: $(tr '\n' ' ' <<< "$still")" >&2; exit 1; }
 fi
 
 # 3. Collections.
@@ -69,12 +82,14 @@ col_root="$CACHE/collections/ansible_collections"
 col_stamp="$col_root/.edgeops-stamp"
 wheel_version="$(sed -nE 's/^ansible==([^ ;]+) *; *extra *== *"collections".*/\1/p' requirements-dev.txt)"
 [ -n "$wheel_version" ] || { echo 'bootstrap: requirements-dev.txt has no ansible==X line with extra == "collections"' >&2; exit 1; }
-col_want="ansible-${wheel_version}-$(sha256sum requirements.yml | cut -c1-16)-galaxy${EDGEOPS_USE_GALAXY:-0}"
+col_want="ansible-${wheel_version}-$(cat requirements.yml requirements-dev.yml | sha256sum | cut -c1-16)-galaxy${EDGEOPS_USE_GALAXY:-0}"
 if [ "$(cat "$col_stamp" 2>/dev/null)" != "$col_want" ]; then
   wheel=""
   if [ "${EDGEOPS_USE_GALAXY:-0}" = "1" ]; then
-    step "collections from Galaxy (requirements.yml)"
-    ansible-galaxy collection install -r requirements.yml -p "$CACHE/collections" --force
+    step "collections from Galaxy (requirements.yml, requirements-dev.yml)"
+    for req in requirements.yml requirements-dev.yml; do
+      ansible-galaxy collection install -r "$req" -p "$CACHE/collections" --force
+    done
   else
     wheel="$(find "$CACHE/wheels" -name "ansible-${wheel_version}-*.whl" | head -n1)"
     if [ -z "$wheel" ]; then
@@ -83,8 +98,8 @@ if [ "$(cat "$col_stamp" 2>/dev/null)" != "$col_want" ]; then
       wheel="$(find "$CACHE/wheels" -name "ansible-${wheel_version}-*.whl" | head -n1)"
     fi
   fi
-  step "collections of requirements.yml${wheel:+ from $(basename "$wheel")}"
-  .venv/bin/python - "$CACHE/collections" requirements.yml "$wheel" <<'PY'
+  step "collections of requirements.yml and requirements-dev.yml${wheel:+ from $(basename "$wheel")}"
+  .venv/bin/python - "$CACHE/collections" "$wheel" requirements.yml requirements-dev.yml <<'PY'
 import json, shutil, sys, zipfile
 from pathlib import Path
 
@@ -92,12 +107,13 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-dest, req_file, wheel = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-wanted = {c["name"]: c.get("version", "*") for c in yaml.safe_load(open(req_file, encoding="utf-8"))["collections"]}
+dest, wheel, req_files = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+wanted = {c["name"]: c.get("version", "*")
+          for req_file in req_files for c in yaml.safe_load(open(req_file, encoding="utf-8"))["collections"]}
 root = dest / "ansible_collections"
 if wheel:
     prefixes = {n: "ansible_collections/%s/%s/" % tuple(n.split(".")) for n in wanted}
-    # Only what requirements.yml lists: drop collections that earlier lists had.
+    # Only what the lists name: drop collections that earlier lists had.
     for ns in [p for p in root.iterdir() if p.is_dir() and p.name != "edgeops"]:
         for col in [p for p in ns.iterdir() if p.is_dir() or p.is_symlink()]:
             if "%s.%s" % (ns.name, col.name) not in wanted:
@@ -117,7 +133,7 @@ for name, rng in wanted.items():
     version = json.loads(manifest.read_text(encoding="utf-8"))["collection_info"]["version"]
     spec = SpecifierSet(",".join(s.strip() for s in rng.split(","))) if rng != "*" else SpecifierSet()
     if Version(version) not in spec:
-        errors.append("%s: %s is outside requirements.yml's range %s" % (name, version, rng))
+        errors.append("%s: %s is outside the range %s of %s" % (name, version, rng, " / ".join(req_files)))
     else:
         print("   %s %s (%s)" % (name, version, rng))
 if errors:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the collection tarball, check what it ships, install it into an empty collections path
-# and run ansible-doc on every plugin from there (as a user who installed the release would).
+# Build the collection tarball, check what it ships against galaxy.yml's allow-list (scripts/check-shipped.py),
+# install it into an empty collections path and run ansible-doc on every plugin from there (as a user who
+# installed the release would).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"
@@ -15,15 +16,11 @@ tarball="$work/edgeops-nomad-${version}.tar.gz"
 [ -f "$tarball" ] || { echo "build-check: $tarball was not built"; exit 1; }
 echo "build-check: built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB, $(tar -tzf "$tarball" | wc -l) entries)"
 
-# Nothing test-only, cached or local may ship.
-listing="$(tar -tzf "$tarball")"
-bad="$(grep -E '^(\./)?(tests|molecule|benchmarks|scripts|mk|\.cache|\.venv|\.ci|\.git)(/|$)|__pycache__|\.pyc$|Makefile$' <<<"$listing" || true)"
-if [ -n "$bad" ]; then
-  echo "build-check: the tarball ships files it must not:"; echo "$bad" | head -20; exit 1
-fi
-for must in MANIFEST.json FILES.json README.md meta/runtime.yml; do
-  grep -qx "\(\./\)\?$must" <<<"$listing" || { echo "build-check: $must missing from the tarball"; exit 1; }
-done
+# What ships is exactly galaxy.yml's allow-list (its `manifest:` lines): nothing else (no editor folder, cache,
+# test tooling or dev-only file, whatever the tree holds), and every tracked file the list names.
+git -C "$ROOT" ls-files > "$work/tree" 2>/dev/null || : > "$work/tree"
+python "$ROOT/scripts/check-shipped.py" "$tarball" --galaxy "$ROOT/galaxy.yml" --tree "$work/tree"
+echo "build-check: every entry is on galaxy.yml's allow-list, and every tracked file it names ships"
 
 # Install into an empty path (dependencies come from the cache: Galaxy is not reachable here).
 ANSIBLE_COLLECTIONS_PATH="$work/installed" ansible-galaxy collection install --no-deps --force -p "$work/installed" "$tarball" >/dev/null
@@ -37,7 +34,7 @@ installed="$work/installed/ansible_collections/edgeops/nomad"
 if [ ! -d "$installed" ] || [ -L "$installed" ]; then echo "build-check: install did not create $installed"; exit 1; fi
 
 count=0
-for kind in module inventory filter; do
+for kind in module inventory filter test role; do
   # Every plugin ansible-doc lists from the installed copy must render its documentation.
   names="$(ansible-doc -t "$kind" -l edgeops.nomad --json | python -c 'import json,sys; print("\n".join(sorted(json.load(sys.stdin))))')"
   for name in $names; do

@@ -1,10 +1,11 @@
-"""Check that every command the make targets call comes from a package bindep.txt lists.
+"""Check that every command the make targets call comes from a package bindep.txt or bindep-dev.txt lists.
 
 Reads the commands in command position of the Makefile and mk/*.mk recipes, the shell scripts
 under scripts/, tests/, benchmarks/ and .ci/, and the programs Python test tools start with
 subprocess, plus the commands other tools call for us (INDIRECT). Each one is looked up on PATH and
-mapped to its Debian package with `dpkg -S`; it passes when that package is in bindep.txt (any
-profile), is part of every Debian system (Essential or Priority: required), is installed in .venv
+mapped to its Debian package with `dpkg -S`; it passes when that package is in BINDEP_FILES (bindep.txt,
+the collection's runtime packages, or bindep-dev.txt, any profile), is part of every Debian system
+(Essential or Priority: required), is installed in .venv
 from requirements-dev.txt, or is one of the machine's own toolchains (MACHINE). A command that is
 not found at all fails too: on a machine where `make bootstrap` ran, everything must be there.
 
@@ -23,7 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 
-# Called by other programs, not by our scripts: each must still come from bindep.txt.
+# The two system package lists: the collection's (shipped) and the repository's development profiles.
+BINDEP_FILES = ("bindep.txt", "bindep-dev.txt")
+# Called by other programs, not by our scripts: each must still come from a bindep list.
 INDIRECT = {
     "arch-test": "mmdebstrap, for every foreign architecture (tests/tools/edge_images/build.sh)",
     "qemu-aarch64-static": "binfmt_misc, to run the arm64 containers on amd64",
@@ -198,11 +201,14 @@ def collect() -> dict[str, set[str]]:
 def bindep_packages() -> set[str]:
     from bindep.depends import Depends
 
-    depends = Depends((ROOT / "bindep.txt").read_text(encoding="utf-8"))
-    profiles = set(re.findall(r"\[([^\]]*)\]", (ROOT / "bindep.txt").read_text(encoding="utf-8")))
-    names = {w for group in profiles for w in group.split() if not w.startswith(("platform:", "!"))}
-    rules = depends.active_rules(depends.platform_profiles() + sorted(names) + ["default"])
-    return {rule[0] for rule in rules}
+    packages = set()
+    for name in BINDEP_FILES:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        depends = Depends(text)
+        profiles = set(re.findall(r"\[([^\]]*)\]", text))
+        names = {w for group in profiles for w in group.split() if not w.startswith(("platform:", "!"))}
+        packages |= {rule[0] for rule in depends.active_rules(depends.platform_profiles() + sorted(names) + ["default"])}
+    return packages
 
 
 def installed_packages() -> dict[str, tuple[bool, list[str]]]:
@@ -259,7 +265,7 @@ def main() -> int:
             # a script or program of this repository, called by name
             if any((ROOT / d / cmd).exists() for d in ("scripts", "tests", "benchmarks")) or cmd.endswith((".sh", ".py")):
                 continue
-            problems.append(f"{cmd}: not found (used in {where_text}); add its package to bindep.txt")
+            problems.append(f"{cmd}: not found (used in {where_text}); add its package to bindep-dev.txt")
             continue
         if path.startswith(str(VENV_BIN)):
             report.append(f"{cmd}: .venv (requirements-dev.txt)")
@@ -271,16 +277,16 @@ def main() -> int:
         if package is None:
             problems.append(f"{cmd}: {path} belongs to no Debian package (used in {where_text})")
         elif package in listed:
-            report.append(f"{cmd}: {package} (bindep.txt)")
+            report.append(f"{cmd}: {package} (bindep lists)")
         elif installed.get(package, (False,))[0]:
             report.append(f"{cmd}: {package} (Debian base system)")
         else:
-            problems.append(f"{cmd}: from package {package}, which bindep.txt does not list (used in {where_text})")
+            problems.append(f"{cmd}: from package {package}, which neither bindep.txt nor bindep-dev.txt lists (used in {where_text})")
     if verbose:
         print("\n".join(report))
     for line in problems:
         print("check-commands: " + line, file=sys.stderr)
-    print(f"check-commands: {len(report)} commands checked, {len(problems)} not covered by bindep.txt")
+    print(f"check-commands: {len(report)} commands checked, {len(problems)} not covered by bindep.txt / bindep-dev.txt")
     return 1 if problems else 0
 
 

@@ -57,13 +57,20 @@ options:
       - Seconds to wait for each HTTP answer.
     type: int
     default: 30
+  # retries: written by scripts/gen-retry-docs.py from module_utils/_nomad_api.py (BEGIN/END lines kept).
+  # BEGIN retries
   retries:
     description:
-      - How many times to retry an idempotent call (reads, deletes, full-object upserts) after a
-        connection error or a 5xx answer, with exponential backoff starting at half a second.
-      - Non-idempotent calls (token creation, job registration, check-and-set writes) are never retried.
+      - >-
+        How many times to retry a call after no answer (connection refused, timed out) or an answer of 429,
+        500, 502, 503, 504, waiting 0.5 s, 1 s, 2 s ... between attempts. Only idempotent calls are retried:
+        C(GET) and C(HEAD), writes with a check-and-set index (C(cas)), and full-object writes a module
+        declares idempotent. Creating a token, role, binding rule, auth method or introduction token, job
+        registration and deregistration, and deletes are never retried; their error says so. TLS errors and
+        other answers are never retried.
     type: int
     default: 3
+  # END retries
 notes:
   - All modules of this collection are in the action group C(edgeops.nomad.nomad), so the options
     above can be set once with C(module_defaults) and C(group/edgeops.nomad.nomad).
@@ -92,4 +99,22 @@ attributes:
   diff_mode:
     support: N/A
     details: Reads only.
+"""
+
+    # The same retries option for the nomad_nodes inventory plugin (its other options are its own).
+    RETRIES = r"""
+options:
+  # BEGIN retries
+  retries:
+    description:
+      - >-
+        How many times to retry a call after no answer (connection refused, timed out) or an answer of 429,
+        500, 502, 503, 504, waiting 0.5 s, 1 s, 2 s ... between attempts. Only idempotent calls are retried:
+        C(GET) and C(HEAD), writes with a check-and-set index (C(cas)), and full-object writes a module
+        declares idempotent. Creating a token, role, binding rule, auth method or introduction token, job
+        registration and deregistration, and deletes are never retried; their error says so. TLS errors and
+        other answers are never retried.
+    type: int
+    default: 3
+  # END retries
 """

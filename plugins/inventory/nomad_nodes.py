@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
+  - edgeops.nomad.nomad.retries
 options:
   plugin:
     description: Marks this file as an inventory of this plugin.
@@ -57,10 +58,6 @@ options:
     description: Seconds to wait for each HTTP answer.
     type: int
     default: 30
-  retries:
-    description: Retries of the node list reads after a connection error or a 5xx answer (backoff from 0.5 s).
-    type: int
-    default: 3
   filter:
     description:
       - Nomad (go-bexpr) filter expression over the node list fields, evaluated by the server,

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import json
 import os
 import socket
@@ -23,6 +24,8 @@ from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 from ansible.module_utils.urls import Request, make_context
 
 DEFAULT_URL = "http://127.0.0.1:4646"
+# Request.open takes a ready SSL context from ansible-core 2.17 on; 2.16 builds one per request itself.
+_OPEN_TAKES_CONTEXT = "context" in inspect.signature(Request.open).parameters
 # Methods that may be retried after a 5xx or no answer: reading twice changes nothing. A write is
 # retried only when it carries a check-and-set index (``cas`` query: a second attempt after a
 # first one that did apply fails with 409 instead of applying twice) or when the caller declares
@@ -31,6 +34,25 @@ DEFAULT_URL = "http://127.0.0.1:4646"
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD"))
 # Answers worth a retry: 5xx except 501 (not implemented: Enterprise-only endpoints), 429 (rate limit).
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.5  # seconds before the first retry, doubled before each next one
+
+
+def retry_policy_text():
+    """The retry policy above in words: the ``retries`` option's description in the modules' shared
+    documentation and the nomad_nodes inventory plugin's (plugins/doc_fragments/nomad.py, written by
+    scripts/gen-retry-docs.py; a unit test fails when they differ), so the docs say what NomadClient.request does."""
+    waits = ", ".join("%g s" % (DEFAULT_BACKOFF * 2 ** n) for n in range(3))
+    return (
+        "How many times to retry a call after no answer (connection refused, timed out) or an answer of %s, "
+        "waiting %s ... between attempts. Only idempotent calls are retried: %s, writes with a check-and-set "
+        "index (C(cas)), and full-object writes a module declares idempotent. Creating a token, role, binding rule, "
+        "auth method or introduction token, job registration and deregistration, and deletes are never retried; "
+        "their error says so. TLS errors and other answers are never retried."
+        % (", ".join(str(code) for code in sorted(RETRY_STATUSES)), waits,
+           " and ".join("C(%s)" % m for m in sorted(IDEMPOTENT_METHODS)))
+    )
+
 
 # Connection setting -> environment variable Nomad's own CLI reads. The one mapping every plugin
 # (modules' argument spec fallbacks, the inventory plugin, the client) uses.
@@ -148,13 +170,13 @@ def settings_from_env(settings, environ=None):
 class NomadClient(object):
     """Minimal Nomad API client.
 
-    ``retries`` applies to connection errors and 5xx answers of idempotent calls only
-    (GET/HEAD/DELETE, or a write the caller declares idempotent).
+    ``retries`` applies to connection errors and RETRY_STATUSES answers of idempotent calls only
+    (IDEMPOTENT_METHODS, a write with a check-and-set index, or a write the caller declares idempotent).
     """
 
     def __init__(self, url=None, token=None, ca_cert=None, client_cert=None, client_key=None,
-                 validate_certs=True, region=None, namespace=None, timeout=30, retries=3,
-                 backoff=0.5, sleep=time.sleep):
+                 validate_certs=True, region=None, namespace=None, timeout=30, retries=DEFAULT_RETRIES,
+                 backoff=DEFAULT_BACKOFF, sleep=time.sleep):
         url = url or DEFAULT_URL
         if not (url.startswith("http://") or url.startswith("https://")):
             raise NomadInputError("url must start with http:// or https:// (got %r)" % url)
@@ -277,13 +299,14 @@ class NomadClient(object):
         raise last
 
     def _once(self, method, url, shown, data, is_raw, raw_response, token, secrets):
+        reuse = {"context": self._context()} if _OPEN_TAKES_CONTEXT else {}
         try:
             resp = Request().open(
                 method, url, data=data, headers=self._headers(is_raw, token),
                 validate_certs=self.validate_certs, ca_path=self.ca_cert,
                 client_cert=self.client_cert, client_key=self.client_key,
                 timeout=self.timeout, follow_redirects="safe", use_proxy=True,
-                http_agent="edgeops.nomad", use_netrc=False, context=self._context(),
+                http_agent="edgeops.nomad", use_netrc=False, **reuse
             )
             payload = resp.read()
             headers = dict(resp.headers.items())

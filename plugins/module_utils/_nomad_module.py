@@ -12,6 +12,7 @@ import copy
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
+    DEFAULT_RETRIES,
     ENV_VARS,
     NomadAPIError,
     NomadClient,
@@ -29,7 +30,7 @@ def _connection_spec():
         region=dict(type="str"),
         namespace=dict(type="str"),
         timeout=dict(type="int", default=30),
-        retries=dict(type="int", default=3),
+        retries=dict(type="int", default=DEFAULT_RETRIES),
     )
     for key, var in ENV_VARS.items():  # the one NOMAD_* mapping, in _nomad_api
         spec[key]["fallback"] = (env_fallback, [var])

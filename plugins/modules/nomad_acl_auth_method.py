@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nomad_acl_auth_method
 short_description: Manage Nomad ACL auth methods (OIDC and JWT single sign-on, workload identity)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Create, update or delete an ACL auth method (C(GET/POST/DELETE /v1/acl/auth-method/:name),
     creation with C(POST /v1/acl/auth-method)). Needs a management token. Tokens are granted

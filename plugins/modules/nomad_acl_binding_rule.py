@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nomad_acl_binding_rule
 short_description: Manage Nomad ACL binding rules (which logins get which roles or policies)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Create, update or delete an ACL binding rule of an auth method
     (M(edgeops.nomad.nomad_acl_auth_method)). Needs a management token.

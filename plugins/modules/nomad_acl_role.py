@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nomad_acl_role
 short_description: Manage Nomad ACL roles
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Create, update or delete an ACL role, a named set of ACL policies that tokens
     (M(edgeops.nomad.nomad_acl_token) O(edgeops.nomad.nomad_acl_token#module:roles)) and binding rules

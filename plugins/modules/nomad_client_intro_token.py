@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nomad_client_intro_token
 short_description: Create a Nomad client introduction token for a node pool (Nomad 1.11+)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates a client introduction token (a signed JWT) with
     C(POST /v1/acl/identity/client-introduction-token); a new client presents it when it registers,

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: nomad_client_state
 short_description: Compare a Nomad client host with its wanted state in one module run (Linux)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Compares, in one run on the host, the files a Nomad client needs (binary, agent configuration,
     TLS material, introduction token, systemd unit) by SHA-256, mode and owner, the directories by

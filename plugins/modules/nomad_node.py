@@ -66,7 +66,7 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Drain an edge node before patching it, keep system jobs, wait up to 30 minutes
   edgeops.nomad.nomad_node:
-    node: "{{ inventory_hostname }}"
+    node: "{{ nomad_client_node_name | default(inventory_hostname_short) }}"
     drain: true
     deadline: 30m
     ignore_system_jobs: true
@@ -78,7 +78,7 @@ EXAMPLES = r"""
 
 - name: Put it back into service
   edgeops.nomad.nomad_node:
-    node: "{{ inventory_hostname }}"
+    node: "{{ nomad_client_node_name | default(inventory_hostname_short) }}"
     drain: false
     eligible: true
   delegate_to: localhost

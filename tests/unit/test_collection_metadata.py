@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from pathlib import Path
 
@@ -45,10 +44,14 @@ SHIPPED_DIRS = ("roles", "plugins", "playbooks", "meta", "inventories", "extensi
 TEST_DIRS = ("tests", "molecule", "benchmarks", "inventories", "playbooks")
 
 
-def build_ignored(rel: str, patterns: list[str]) -> bool:
-    """ansible-galaxy's build_ignore: fnmatch on the path or on any of its parent folders."""
-    parts = rel.split("/")
-    return any(fnmatch.fnmatch("/".join(parts[:i]), pat) for pat in patterns for i in range(1, len(parts) + 1))
+def shipped(rel: str) -> bool:
+    """Whether galaxy.yml's allow-list (its `manifest:` lines) ships `rel`, as scripts/check-shipped.py reads it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_shipped", ROOT / "scripts" / "check-shipped.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.allowed(rel, module.directives(ROOT / "galaxy.yml"))
 
 
 def collections_used(dirs, skip=lambda rel: False) -> dict[str, set[str]]:
@@ -66,8 +69,8 @@ def collections_used(dirs, skip=lambda rel: False) -> dict[str, set[str]]:
     return used
 
 
-def requirements_yml() -> dict[str, str]:
-    return {c["name"]: c["version"] for c in load(ROOT / "requirements.yml")["collections"]}
+def requirements_yml(name="requirements.yml") -> dict[str, str]:
+    return {c["name"]: c["version"] for c in load(ROOT / name)["collections"]}
 
 
 def dev_pins() -> dict[tuple[str, str], str]:
@@ -85,7 +88,7 @@ def dev_pins() -> dict[tuple[str, str], str]:
 
 def test_galaxy_dependencies_are_what_the_shipped_content_uses():
     galaxy = load(ROOT / "galaxy.yml")
-    used = collections_used(SHIPPED_DIRS, lambda rel: build_ignored(rel, galaxy["build_ignore"]))
+    used = collections_used(SHIPPED_DIRS, lambda rel: not shipped(rel))
     deps = galaxy["dependencies"]
     missing = {name: sorted(files)[:3] for name, files in used.items() if name not in deps}
     assert not missing, f"shipped content uses collections galaxy.yml does not depend on: {missing}"
@@ -93,21 +96,24 @@ def test_galaxy_dependencies_are_what_the_shipped_content_uses():
     assert not unused, f"galaxy.yml depends on collections nothing shipped uses: {unused}"
 
 
-def test_galaxy_dependencies_come_from_requirements_yml_with_the_same_ranges():
+def test_galaxy_dependencies_are_requirements_yml_with_the_same_ranges():
+    # requirements.yml is the runtime list (what a checkout needs); requirements-dev.yml adds the demo's and tests'.
     deps = load(ROOT / "galaxy.yml")["dependencies"]
     wanted = requirements_yml()
+    assert sorted(wanted) == sorted(deps), f"requirements.yml {sorted(wanted)} != galaxy.yml dependencies {sorted(deps)}"
     for name, version in deps.items():
         assert wanted.get(name) == version, f"{name}: galaxy.yml {version!r}, requirements.yml {wanted.get(name)!r}"
         assert version.startswith(">="), f"{name}: use a >= range, not {version!r}"
 
 
-def test_requirements_yml_lists_every_collection_the_repository_uses_and_no_other():
-    wanted = requirements_yml()
+def test_requirements_lists_name_every_collection_the_repository_uses_and_no_other():
+    wanted = {**requirements_yml(), **requirements_yml("requirements-dev.yml")}
+    assert not set(requirements_yml()) & set(requirements_yml("requirements-dev.yml")), "a collection in both lists"
     used = collections_used(SHIPPED_DIRS + TEST_DIRS)
     missing = {name: sorted(files)[:3] for name, files in used.items() if name not in wanted}
-    assert not missing, f"collections used but not in requirements.yml: {missing}"
+    assert not missing, f"collections used but in neither requirements.yml nor requirements-dev.yml: {missing}"
     unused = sorted(set(wanted) - set(used))
-    assert not unused, f"requirements.yml lists collections nothing uses: {unused}"
+    assert not unused, f"requirements lists name collections nothing uses: {unused}"
 
 
 def test_runtime_python_requirements_are_pinned_for_development_inside_their_range():
@@ -154,10 +160,13 @@ def test_requires_ansible_is_the_tested_core_range():
     assert "core-range" in (ROOT / "mk" / "core-range.mk").read_text(encoding="utf-8")
 
 
-def test_galaxy_build_ignores_test_only_content():
-    ignored = set(load(ROOT / "galaxy.yml")["build_ignore"])
-    for path in ("tests", "molecule", "benchmarks", ".cache", ".venv", "scripts"):
-        assert path in ignored, f"galaxy.yml build_ignore must list {path}"
+def test_galaxy_allow_list_leaves_out_test_only_content():
+    for path in ("tests/unit/conftest.py", "molecule/nomad_client/molecule.yml", "benchmarks/side_by_side.py",
+                 ".cache/x.yml", ".venv/x.py", "scripts/bootstrap.sh", "inventories/local/hosts.yml",
+                 "requirements-dev.yml", "bindep-dev.txt", ".ansible-lint", ".yamllint"):
+        assert not shipped(path), f"galaxy.yml's manifest ships {path}"
+    for path in ("plugins/modules/nomad_job.py", "roles/nomad_client/tasks/main.yml", "bindep.txt", "meta/runtime.yml"):
+        assert shipped(path), f"galaxy.yml's manifest leaves out {path}"
 
 
 def test_action_group_lists_exactly_the_api_modules():

@@ -230,7 +230,7 @@ def test_unit_has_no_mount_namespace_directive_and_nobody_calls_it_hardened(rend
                 "ProtectControlGroups", "NoNewPrivileges", "MountFlags"):
         assert key not in unit, key
     for path in [ROOT / "roles" / "nomad_client" / "tasks" / "configure_linux.yml", ROOT / "roles" / "nomad_client" / "meta" / "argument_specs.yml",
-                 ROOT / "docs" / "edge_clients.md", ROOT / "docs" / "roles" / "nomad_client.md", ROOT / "roles" / "nomad_client" / "README.md"]:
+                 ROOT / "docs" / "edge_clients.md", ROOT / "docs" / "role_nomad_client.md", ROOT / "roles" / "nomad_client" / "README.md"]:
         text = path.read_text(encoding="utf-8").lower()
         assert "hardened unit" not in text and "hardened systemd" not in text, path
 

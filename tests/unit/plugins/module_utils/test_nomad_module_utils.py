@@ -1,6 +1,11 @@
 """module_utils shared by every Nomad plugin: retry policy, errors naming the endpoint, pagination,
 polling, the GET -> compare -> write step, and the one NOMAD_* mapping (issues 13 s.2 and 14 s.3)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import json
 import socket
 import threading

@@ -1,6 +1,11 @@
 """API modules of issue 12 items 7-11 against the Nomad API double (made faithful to Nomad 2.0.5 by the
 double's own tests): check mode, apply, re-apply, and the rules of Nomad's source each test names."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import json
 import os
 

@@ -4,6 +4,11 @@ Real files in a temporary directory and a stand-in `systemctl` (a shell script o
 `systemctl show` prints) stand in for the host.
 """
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import grp
 import hashlib
 import json

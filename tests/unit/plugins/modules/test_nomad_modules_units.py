@@ -1,5 +1,10 @@
 """Module helpers and two module runs (main()) against the Nomad API double (a test double)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import gzip
 import io
 import json
