@@ -19,7 +19,7 @@ core="$(sed -nE "s/^ansible-core==([^ ;]+) *; *extra *== *\"core-${end}\".*/\\1/
 [ -n "$core" ] || { echo "requirements-dev.txt has no ansible-core line for core-${end}" >&2; exit 2; }
 # The unit tests' imports, at the versions requirements-dev.txt pins.
 pins=()
-for name in pytest pytest-xdist jsonschema python-hcl2 kubernetes kubernetes-validate hvac jsonpatch bindep ansible-builder; do
+for name in pytest pytest-xdist jsonschema python-hcl2 kubernetes kubernetes-validate hvac jsonpatch bindep ansible-builder ansible-rulebook aiohttp; do
   pin="$(grep -iE "^${name}==" requirements-dev.txt)" || { echo "requirements-dev.txt does not pin $name" >&2; exit 2; }
   pins+=("$pin")
 done
