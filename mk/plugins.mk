@@ -20,8 +20,9 @@
 #                         source; the tool is built once into .cache/hcl1/ and rebuilt when its source
 #                         changes or it is gone
 #   mutations             (not part of make test: takes many minutes) one hand-made break per pytest file
-#                         (tests/tools/mutations/mutations.yml), each applied in a copy of the checkout; fails when a
-#                         test file still passes with its break. MUTATIONS_ARGS='--only nomad_raft --count'
+#                         (tests/tools/mutations/mutations.yml, each anchored on a function, task, key or Jinja
+#                         statement), each applied in a copy of the checkout; fails when a test file still passes
+#                         with its break. MUTATIONS_ARGS='--only nomad_raft --count'; '--check' only applies them
 INTEGRATION_STEPS += integration-api integration-contract integration-hcl1
 
 CONTRACT_DIR := $(ROOT)/.cache/contract
