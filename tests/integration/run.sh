@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the integration targets (tests/integration/targets/<target>: one per module or module family, each
-# a role that depends on setup_nomad_api_double, which starts a fresh Nomad API double for it) in one
+# Runs the role integration targets (tests/integration/targets/<target>/tasks/main.yml: one per module or module
+# family, each depending on setup_nomad_api_double, which starts a fresh Nomad API double for it) in one
 # ansible-playbook run at -vvv, one play per target, then fails if any secret a double issued appears in
 # the output.
 #   tests/integration/run.sh                  every target
@@ -12,7 +12,9 @@ targets_dir="$here/targets"
 if [ "$#" -gt 0 ]; then
   targets=("$@")
 else
-  mapfile -t targets < <(find "$targets_dir" -mindepth 1 -maxdepth 1 -type d ! -name 'setup_*' -printf '%f\n' | sort)
+  # Role targets only (tasks/main.yml); a target with a runme.sh (eda_rulebooks) has its own make target.
+  mapfile -t targets < <(find "$targets_dir" -mindepth 3 -maxdepth 3 -path '*/tasks/main.yml' ! -path '*/setup_*' \
+    | sed 's#.*/targets/\([^/]*\)/tasks/main.yml#\1#' | sort)
 fi
 for target in "${targets[@]}"; do
   [ -f "$targets_dir/$target/tasks/main.yml" ] || { echo "no integration target $target in $targets_dir" >&2; exit 2; }
