@@ -1,11 +1,11 @@
-# Playbooks, inventories, edge jobs and `make demo` (issue 6).
+# Playbooks, inventories, edge jobs and `make demo`.
 #   integration-playbooks  syntax check of every playbook (by FQCN), job files against Nomad's jobspec
 #                          schema
 #   demo-e2e               the demo playbooks end to end twice (second run changed=0) against the local
 #                          API server and containers (the same ones `make demo` uses), then the pull path
 #                          (edge_client_local) in a fourth container, compared with a pushed client, then
 #                          snapshot/restore/upgrade_clients (tests/e2e/demo/day2_test.sh) and a secret leak check
-#                          then issue 14's secrets in apply mode and interruption tests (tests/e2e/secrets/e2e.sh:
+#                          then the secrets in apply mode and interruption tests (tests/e2e/secrets/e2e.sh:
 #                          -vvv --diff and process-list scan, API server restart, SIGKILL during the client install)
 #   demo / demo-clean      demo-up demo-run demo-summary / demo-down
 INTEGRATION_STEPS += integration-playbooks

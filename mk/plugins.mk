@@ -1,12 +1,15 @@
 # The plugins: modules, the nomad_nodes inventory, the filters, and their contract with Nomad's API.
 # No containers: the Nomad API double is a local Python process.
-#   integration-api       ansible-doc for every plugin, the 10,000-node inventory benchmark, and the
-#                         nomad_api integration target (runme.sh: every module against the Nomad API
-#                         double over HTTP and mutual TLS, error paths, -vvv secret leak check)
+#   integration-api       ansible-doc for every plugin (tests/tools/plugin_docs/check_docs.sh), the 10,000-node
+#                         inventory benchmark, and the integration targets (api-integration)
+#   api-integration       tests/integration/run.sh: every target of tests/integration/targets (one per module or
+#                         module family, each with a fresh Nomad API double from setup_nomad_api_double, over
+#                         HTTP and mutual TLS: check mode, apply, re-apply, bad input, error paths) in one -vvv
+#                         run, then the secret leak check; TARGETS="nomad_job nomad_node" runs only those
 #   integration-contract  1. the Nomad API double's own tests (tests/tools/nomad_api_double/tests: it refuses
 #                            what Nomad 2.0.5 refuses, with Nomad's codes and texts)
-#                         2. the module tests (tests/unit/plugins/modules and the nomad_api integration
-#                            target) run with the double recording every request (NOMAD_API_DOUBLE_RECORD)
+#                         2. the module tests (tests/unit/plugins/modules and the integration targets) run with
+#                            the double recording every request (NOMAD_API_DOUBLE_RECORD)
 #                         3. tests/tools/nomad_api_double/contract (Go, its own module): drives the double with Nomad's client
 #                            github.com/hashicorp/nomad/api for every route, and decodes every recorded
 #                            body into the matching api type with unknown fields disallowed
@@ -17,8 +20,9 @@
 #                         source; the tool is built once into .cache/hcl1/ and rebuilt when its source
 #                         changes or it is gone
 #   mutations             (not part of make test: takes many minutes) one hand-made break per pytest file
-#                         (tests/tools/mutations/mutations.yml), each applied in a copy of the checkout; fails when a
-#                         test file still passes with its break. MUTATIONS_ARGS='--only nomad_raft --count'
+#                         (tests/tools/mutations/mutations.yml, each anchored on a function, task, key or Jinja
+#                         statement), each applied in a copy of the checkout; fails when a test file still passes
+#                         with its break. MUTATIONS_ARGS='--only nomad_raft --count'; '--check' only applies them
 INTEGRATION_STEPS += integration-api integration-contract integration-hcl1
 
 CONTRACT_DIR := $(ROOT)/.cache/contract
@@ -30,13 +34,15 @@ HCL1DUMP := $(ROOT)/.cache/hcl1/hcl1dump
 integration-api: api-docs api-benchmark api-integration
 
 api-docs:
-	@bash tests/integration/targets/nomad_api/check_docs.sh
+	@bash tests/tools/plugin_docs/check_docs.sh
 
 api-benchmark:
 	python benchmarks/inventory_nomad_nodes.py --nodes 10000
 
+TARGETS ?=
+
 api-integration:
-	bash tests/integration/targets/nomad_api/runme.sh
+	bash tests/integration/run.sh $(TARGETS)
 
 integration-contract: contract-double contract-record contract-go
 
@@ -47,10 +53,10 @@ contract-record:
 	rm -rf $(CONTRACT_DIR) && mkdir -p $(CONTRACT_DIR)
 	NOMAD_API_DOUBLE_RECORD=$(CONTRACT_DIR)/unit.jsonl PYTHONPATH=$(ROOT)/.cache/collections \
 	  python -m pytest -q -p no:cacheprovider tests/unit/plugins/modules
-	@echo "recording the nomad_api integration target (log: $(CONTRACT_DIR)/integration.log)"
+	@echo "recording the integration targets (log: $(CONTRACT_DIR)/integration.log)"
 	@NOMAD_API_DOUBLE_RECORD=$(CONTRACT_DIR)/integration.jsonl \
-	  bash tests/integration/targets/nomad_api/runme.sh >$(CONTRACT_DIR)/integration.log 2>&1 \
-	  || { tail -n 40 $(CONTRACT_DIR)/integration.log; echo "the nomad_api target failed while recording"; exit 1; }
+	  bash tests/integration/run.sh $(TARGETS) >$(CONTRACT_DIR)/integration.log 2>&1 \
+	  || { tail -n 40 $(CONTRACT_DIR)/integration.log; echo "the integration targets failed while recording"; exit 1; }
 
 contract-go:
 	cd tests/tools/nomad_api_double/contract && GOFLAGS=-mod=mod \

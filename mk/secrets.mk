@@ -1,4 +1,4 @@
-# Secrets in apply mode and runs that survive interruption (issue 14 sections 2 and 3).
+# Secrets in apply mode and runs that survive interruption.
 #   integration-secrets  shellcheck of the test scripts (the scanner's own tests run in
 #                        `make integration-tools`: tests/tools/secret_scan/tests)
 # The tests themselves run on the demo's cluster and containers inside `demo-e2e` (mk/demo.mk), through

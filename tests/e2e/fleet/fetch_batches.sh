@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick check without containers (issue 15): the client role's controller-side fetch over 3 batches of one
+# Quick check without containers: the client role's controller-side fetch over 3 batches of one
 # host (tests/e2e/fleet/fetch_batches.yml), against the stand-in Nomad mirror (a TEST DOUBLE). Passes when every
 # batch gets its platform's verified binary and one run requests SHA256SUMS and its signature once, and each
 # platform's archive once (the mirror's access log). A second run downloads no archive (controller cache).

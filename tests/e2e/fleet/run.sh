@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fleet scenario (issue 15): edgeops.nomad.edge_clients in serial batches on 6 amd64 systemd containers,
+# Fleet scenario: edgeops.nomad.edge_clients in serial batches on 6 amd64 systemd containers,
 # then edgeops.nomad.upgrade_clients on 3 of them with serial 1. Run inside tests/tools/stand_in_nomad/with_mirror.sh
 # (the stand-in Nomad release mirror, a TEST DOUBLE); the Nomad API double serves the drain/eligible calls.
 #   1. all 6 up, default serial (25 % -> 6 batches) and threshold: rc 0, every host converged, several

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Kubernetes API server restarted during the control-plane apply, then a re-run (issue 14
-# section 3). Runs on the namespace and Nomad API double that tests/e2e/secrets/apply_test.sh left with
+# The Kubernetes API server restarted during the control-plane apply, then a re-run.
+# Runs on the namespace and Nomad API double that tests/e2e/secrets/apply_test.sh left with
 # SECRETS_TEST_KEEP=1 (converged: gossip key and ACL bootstrap secret generated and stored), and
 # deletes both at the end. A changed input (an annotation of the edge Service, another value for each
 # interrupted run; the re-run wants the last one) gives the runs something to apply. The API server

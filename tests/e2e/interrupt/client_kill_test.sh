@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ansible-playbook killed (SIGKILL to its whole session) in the middle of the client install, then
-# re-run (issue 14 section 3), on one demo container converged at the demo's version (after
+# re-run, on one demo container converged at the demo's version (after
 # tests/e2e/demo/run.sh; part of `make demo-e2e`). The upgrade to UPGRADE_TO (default: the mirror's other
 # version) is killed three times:
 #   banner    at the task's banner (the action starts: the binary is being sent to the host)

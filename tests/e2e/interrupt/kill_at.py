@@ -1,4 +1,4 @@
-"""Run a command in its own session and SIGKILL the whole session at a chosen point (issue 14 section 3).
+"""Run a command in its own session and SIGKILL the whole session at a chosen point.
 
     python tests/e2e/interrupt/kill_at.py LOG BANNER [PROCESS_REGEX] -- CMD...
 

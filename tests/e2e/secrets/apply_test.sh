@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Secrets in apply mode (issue 14 section 2), on the demo's test cluster and one demo container (after
+# Secrets in apply mode, on the demo's test cluster and one demo container (after
 # tests/e2e/demo/up.sh; part of `make demo-e2e`):
 #   1. edgeops.nomad.control_plane at -vvv --diff into its own namespace (edgeops-secrets) and its own
 #      Nomad API double, Enterprise edition with the license from a Secret, VAULT_TOKEN in the

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The example and local inventories against edgeops.nomad.nomad_client (issue 12 items 4 and 5).
+"""The example and local inventories against edgeops.nomad.nomad_client.
 
 - Every client host of inventories/example (static hosts.yml AND the short-named hosts the nomad_nodes
   inventory plugin produces) and of inventories/local passes the role's preflight with TLS and ACLs on:

@@ -50,7 +50,7 @@ CASES = {
     "servers_with_scheme": ({"nomad_client_servers": ["https://lb:4647"]}, "nomad_client_servers entries must be host"),
     "retry_max_negative": ({"nomad_client_retry_max": -1}, "nomad_client_retry_max must be >= 0"),
     "tls_files_partial": ({"nomad_client_tls_key_file": ""}, "set all three or none"),
-    # TLS is on by default (issue 12 item 4): no material and no explicit opt-out is refused.
+    # TLS is on by default: no material and no explicit opt-out is refused.
     "tls_default_without_files": (NO_TLS_FILES, "nomad_client_tls_ca_file with nomad_client_tls_cert_file and nomad_client_tls_key_file is required"),
     "tls_enabled_removed": ({"nomad_client_tls_enabled": False}, "nomad_client_tls_enabled was removed"),
     "tls_vault_without_path": ({"nomad_client_tls_source": "vault"}, "nomad_client_tls_vault_path is required with nomad_client_tls_source=vault"),
@@ -88,7 +88,7 @@ CASES = {
     "region_empty": ({"nomad_client_region": ""}, "nomad_client_region"),
 }
 # Several bad inputs at once: preflight is one table of rules and reports every violation in one failure
-# (issue 13 item 2), each message starting with the variable to fix.
+# each message starting with the variable to fix.
 MANY = {
     "nomad_client_version": "2.0",
     "nomad_client_node_pool": "all",

@@ -175,7 +175,7 @@ def test_windows_config_escapes_backslashes(rendered):
     assert '"exec"' not in hcl
 
 
-# Issue 12 item 2. A client with ACLs off serves alloc exec/fs/logs to any caller: Nomad's
+# A client with ACLs off serves alloc exec/fs/logs to any caller: Nomad's
 # client/acl.go resolveTokenAndACL returns ACLsDisabledACL when the agent's acl.enabled is false (the default of
 # command/agent/config.go ACLConfig). The role renders acl { enabled = true } unless told otherwise.
 @pytest.mark.parametrize("host", ["linux-defaults", "linux-arm64", "windows-amd64"])
@@ -184,7 +184,7 @@ def test_client_acl_block_is_rendered_and_on_by_default(rendered, host):
     assert conf.get("acl") and conf["acl"][0]["enabled"] is True, conf.get("acl")
 
 
-# Issue 12 item 4 (client side). TLS is on without asking: tls.http, tls.rpc and verify_server_hostname.
+# Client side of TLS by default: TLS is on without asking: tls.http, tls.rpc and verify_server_hostname.
 @pytest.mark.parametrize("host", ["linux-defaults", "windows-amd64"])
 def test_tls_is_on_by_default(rendered, host):
     tls = parsed(rendered, host).get("tls")
@@ -192,7 +192,7 @@ def test_tls_is_on_by_default(rendered, host):
     assert tls[0]["http"] is True and tls[0]["rpc"] is True and tls[0]["verify_server_hostname"] is True
 
 
-# Issue 12 item 3. command/agent/command.go handleSignals: on SIGINT (the unit's KillSignal) the agent returns at
+# command/agent/command.go handleSignals: on SIGINT (the unit's KillSignal) the agent returns at
 # once unless leave_on_interrupt is set (SIGTERM: leave_on_terminate); only terminateGracefully -> client.Leave
 # -> DrainSelf (client/drain.go) drains. DrainSelf waits deadline + 5 s, so systemd's stop timeout must be longer.
 def test_drain_on_shutdown_sets_the_leave_flags_and_a_longer_stop_timeout(rendered):
@@ -210,7 +210,7 @@ def test_no_drain_no_leave_flags_and_default_stop_timeout(rendered):
     assert "TimeoutStopSec" not in unit_directives(rendered, "linux-defaults")
 
 
-# Issue 12 item 3. The agent sends READY=1 to systemd once its signal handlers are set up
+# The agent sends READY=1 to systemd once its signal handlers are set up
 # (command/agent/command.go handleSignals -> sdNotify, command/agent/sdnotify_linux.go): Type=notify makes a failed
 # start fail `systemctl start`, and so the play, instead of "started" for a process that dies a second later.
 @pytest.mark.parametrize("host", ["linux-defaults", "linux-arm64"])
@@ -221,7 +221,7 @@ def test_unit_waits_for_the_agent_to_be_ready(rendered, host):
     assert unit["KillMode"] == "process"  # restarting the agent must not kill its tasks
 
 
-# Issue 13 item 4. The unit is not sandboxed (the client needs root and host mounts for its drivers); it must
+# The unit is not sandboxed (the client needs root and host mounts for its drivers); it must
 # neither carry a mount-namespace directive that hides the client's mounts from docker/podman, nor be called
 # hardened anywhere.
 def test_unit_has_no_mount_namespace_directive_and_nobody_calls_it_hardened(rendered):

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""`--tags <tag>` runs exactly the tasks of that step of edgeops.nomad.nomad_client (issue 13 item 2).
+"""`--tags <tag>` runs exactly the tasks of that step of edgeops.nomad.nomad_client.
 
 A tag on `include_tasks` without `apply` selects the include and then none of its tasks; this runs the role once
 per documented tag and records which tasks ran (callback_plugins/record_tasks.py).

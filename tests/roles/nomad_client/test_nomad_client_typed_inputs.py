@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 14 item 1 for edgeops.nomad.nomad_client: every typed input (nested ones included) goes through the
+"""edgeops.nomad.nomad_client: every typed input (nested ones included) goes through the
 shared validators in tasks/preflight.yml; nomad_client_extra_config, nomad_client_vault and nomad_client_consul are
 checked against Nomad's key schema and the extra config cannot override what the role manages.
 

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Order and conditions of the Windows install/service tasks of edgeops.nomad.nomad_client (issue 12 item 1).
+"""Order and conditions of the Windows install/service tasks of edgeops.nomad.nomad_client.
 
 No Windows host is available: these tasks have never run on Windows. This test reads the task files and walks
 them in order for first installs, upgrades and no-op runs, evaluating each task's `when` with Ansible's own

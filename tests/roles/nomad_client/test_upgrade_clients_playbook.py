@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""playbooks/upgrade_clients.yml against the Nomad API double (issue 12 item 6).
+"""playbooks/upgrade_clients.yml against the Nomad API double.
 
 The client role runs only up to set_vars (install/configure/service skipped: no host is changed); the drain,
 the wait and the eligibility run for real against the double. A node may be made eligible again only when Nomad

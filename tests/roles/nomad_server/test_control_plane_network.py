@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """edgeops.nomad.nomad_server on a real OpenShift/Kubernetes: the rendered objects held against
-Kubernetes' and Nomad's rules (issue 11 items 1-5, 8-10, minors; issue 10 item 4; issue 12 item 4).
+Kubernetes' and Nomad's rules.
 
 Everything is rendered by the role itself (tasks_from=objects_only, one ansible-playbook run for all
 cases, see _server_render.py); the rules the objects must satisfy are evaluated here in Python:
@@ -139,8 +139,8 @@ def test_networkpolicy_evaluator_can_refuse():
     assert not admitted(netpol, namespace_pod("other"), 4647)
 
 
-# --- Item 1: the default deployment admits edge clients on RPC ----------------------------------
-def test_item1_default_networkpolicy_admits_edge_rpc_from_anywhere(rendered):
+# --- The default deployment admits edge clients on RPC ----------------------------------
+def test_default_networkpolicy_admits_edge_rpc_from_anywhere(rendered):
     objs = rendered["defaults"]
     netpol = one(objs, "NetworkPolicy")
     rpc = int(server_hcl(objs).get("ports", {}).get("rpc", 4647))
@@ -150,7 +150,7 @@ def test_item1_default_networkpolicy_admits_edge_rpc_from_anywhere(rendered):
     assert not admitted(netpol, edge_client("203.0.113.77"), 4646)
 
 
-def test_item1_cidrs_keep_the_source_address_and_filter_by_it(rendered):
+def test_cidrs_keep_the_source_address_and_filter_by_it(rendered):
     objs = rendered["cidrs"]
     netpol = one(objs, "NetworkPolicy")
     edge = one(objs, "Service", "nomad-edge")
@@ -160,9 +160,9 @@ def test_item1_cidrs_keep_the_source_address_and_filter_by_it(rendered):
     assert not admitted(netpol, edge_client("203.0.113.77"), 4647)
 
 
-# --- Item 2: the advertised RPC port is the port the servers listen on ---------------------------
+# --- The advertised RPC port is the port the servers listen on ---------------------------
 @pytest.mark.parametrize("case_id", ["defaults", "nodeport"])
-def test_item2_advertised_rpc_port_is_the_listening_port(rendered, case_id):
+def test_advertised_rpc_port_is_the_listening_port(rendered, case_id):
     """Servers dial each other at their serf IP plus the port of advertise.rpc (command/agent/agent.go
     setupServer -> ServerRPCAdvertise; nomad/peers/peers.go; nomad/leader.go addRaftPeer): that port must
     be the one every server listens on (ports.rpc, the container port), and the edge Service must carry
@@ -183,8 +183,8 @@ def test_item2_advertised_rpc_port_is_the_listening_port(rendered, case_id):
     assert admitted(one(objs, "NetworkPolicy"), edge_client("203.0.113.77"), listening)
 
 
-# --- Item 3: Enterprise runs the Enterprise image --------------------------------------------------
-def test_item3_enterprise_uses_the_enterprise_image(rendered):
+# --- Enterprise runs the Enterprise image --------------------------------------------------
+def test_enterprise_uses_the_enterprise_image(rendered):
     objs = rendered["enterprise"]
     images = [c["image"] for o in objs if o["kind"] in ("StatefulSet", "Deployment")
               for c in o["spec"]["template"]["spec"]["containers"] + o["spec"]["template"]["spec"].get("initContainers", [])]
@@ -192,7 +192,7 @@ def test_item3_enterprise_uses_the_enterprise_image(rendered):
     assert nomad_container(rendered["defaults"])["image"] == "docker.io/hashicorp/nomad:2.0.5"
 
 
-# --- Item 4: the redundancy zone comes from the Node, through the API -----------------------------
+# --- The redundancy zone comes from the Node, through the API -----------------------------
 NODE_JSON = {"kind": "Node", "apiVersion": "v1", "metadata": {"name": "worker-2", "labels": {
     "kubernetes.io/hostname": "worker-2", "topology.kubernetes.io/region": "eu", "topology.kubernetes.io/zone": "eu-1b"}}}
 
@@ -229,7 +229,7 @@ def _run_init(objs, tmp_path, node_json):
     return proc, (zone_file.read_text(encoding="utf-8") if zone_file.exists() else None), log
 
 
-def test_item4_zone_is_read_from_the_node_object(rendered, tmp_path):
+def test_zone_is_read_from_the_node_object(rendered, tmp_path):
     objs = rendered["enterprise_zones"]
     proc, zone_hcl, log = _run_init(objs, tmp_path, NODE_JSON)
     assert proc.returncode == 0, proc.stderr
@@ -240,7 +240,7 @@ def test_item4_zone_is_read_from_the_node_object(rendered, tmp_path):
     assert "Authorization: Bearer sa-token" in args
 
 
-def test_item4_missing_zone_label_stops_the_pod_with_a_message(rendered, tmp_path):
+def test_missing_zone_label_stops_the_pod_with_a_message(rendered, tmp_path):
     node = json.loads(json.dumps(NODE_JSON))
     del node["metadata"]["labels"]["topology.kubernetes.io/zone"]
     proc, zone_hcl, dummy = _run_init(rendered["enterprise_zones"], tmp_path, node)
@@ -248,7 +248,7 @@ def test_item4_missing_zone_label_stops_the_pod_with_a_message(rendered, tmp_pat
     assert "has no label topology.kubernetes.io/zone" in proc.stderr
 
 
-def test_item4_rbac_lets_only_this_service_account_get_nodes(rendered):
+def test_rbac_lets_only_this_service_account_get_nodes(rendered):
     objs = rendered["enterprise_zones"]
     spec = pod_spec(objs)
     role = one(objs, "ClusterRole")
@@ -263,8 +263,8 @@ def test_item4_rbac_lets_only_this_service_account_get_nodes(rendered):
     assert not [o for o in rendered["enterprise"] if o["kind"].startswith("ClusterRole")]
 
 
-# --- Item 5: Vault Secrets Operator objects come before the workload ------------------------------
-def test_item5_vso_objects_are_applied_before_the_statefulset(rendered):
+# --- Vault Secrets Operator objects come before the workload ------------------------------
+def test_vso_objects_are_applied_before_the_statefulset(rendered):
     objs = rendered["vault"]
     kinds = [o["kind"] for o in objs]
     sts = kinds.index("StatefulSet")
@@ -274,7 +274,7 @@ def test_item5_vso_objects_are_applied_before_the_statefulset(rendered):
     assert kinds.index("ServiceAccount") < min(vso)  # VaultAuth logs in as this ServiceAccount
 
 
-def test_item5_apply_waits_for_the_vso_secrets_before_the_workload():
+def test_apply_waits_for_the_vso_secrets_before_the_workload():
     """tasks/apply.yml applies prerequisites.yml (which waits for the VSO Secrets) before the task that
     applies the StatefulSet, and that task skips the prerequisites."""
     import yaml  # pylint: disable=import-outside-toplevel
@@ -289,7 +289,7 @@ def test_item5_apply_waits_for_the_vso_secrets_before_the_workload():
     assert wait["loop"] == "{{ __nomad_server_vso_secrets }}" and "until" in wait
 
 
-# --- Item 8: zone-less clusters schedule the servers -----------------------------------------------
+# --- Zone-less clusters schedule the servers -----------------------------------------------
 def feasible_nodes(spec, nodes):
     """kube-scheduler's PodTopologySpread filter: with whenUnsatisfiable DoNotSchedule a node without
     the topologyKey label is not feasible (pkg/scheduler/framework/plugins/podtopologyspread/filtering.go)."""
@@ -297,7 +297,7 @@ def feasible_nodes(spec, nodes):
     return [n for n in nodes if all(c["topologyKey"] in n for c in hard)]
 
 
-def test_item8_zone_less_nodes_are_feasible(rendered):
+def test_zone_less_nodes_are_feasible(rendered):
     spec = pod_spec(rendered["defaults"])
     nodes = [{"kubernetes.io/hostname": "n%d" % i} for i in range(4)]
     assert len(feasible_nodes(spec, nodes)) == 4, spec["topologySpreadConstraints"]
@@ -305,8 +305,8 @@ def test_item8_zone_less_nodes_are_feasible(rendered):
         == "kubernetes.io/hostname"
 
 
-# --- Items 9 and 10: monitoring namespaces and host-network routers --------------------------------
-def test_item9_user_workload_monitoring_may_scrape(rendered):
+# --- Monitoring namespaces and host-network routers --------------------------------
+def test_user_workload_monitoring_may_scrape(rendered):
     objs = rendered["openshift_monitoring"]
     netpol = one(objs, "NetworkPolicy")
     for namespace in ("openshift-monitoring", "openshift-user-workload-monitoring"):
@@ -314,7 +314,7 @@ def test_item9_user_workload_monitoring_may_scrape(rendered):
     assert not admitted(netpol, namespace_pod("someone-else"), 4646)
 
 
-def test_item9_no_leader_alert_needs_scraped_servers(rendered):
+def test_no_leader_alert_needs_scraped_servers(rendered):
     rules = {r["alert"]: r for g in one(rendered["openshift_monitoring"], "PrometheusRule")["spec"]["groups"] for r in g["rules"]}
     no_leader = rules["NomadNoLeader"]["expr"]
     # absent(autopilot gauge) alone also fires when Prometheus scrapes nothing: it must require up == 1.
@@ -324,13 +324,13 @@ def test_item9_no_leader_alert_needs_scraped_servers(rendered):
     assert "nomad_nomad_heartbeat_invalidate_count{" in rules["NomadHighHeartbeatInvalidations"]["expr"]
 
 
-def test_item10_host_network_routers_reach_the_api(rendered):
+def test_host_network_routers_reach_the_api(rendered):
     netpol = one(rendered["openshift_monitoring"], "NetworkPolicy")
     router_ns = namespace_pod("openshift-host-network", {"policy-group.network.openshift.io/ingress": ""})
     assert admitted(netpol, router_ns, 4646)
 
 
-# --- Issue 10 item 4: only the v1 APIs ---------------------------------------------------------------
+# --- Only the v1 APIs ------------------------------------------------------------------------------
 def test_no_v1beta1_builtin_api_is_rendered(rendered):
     for case_id, objs in rendered.items():
         for obj in objs:
@@ -348,7 +348,7 @@ def test_discover_refuses_an_old_api_server():
     assert "__nomad_server_kube_min" in check["ansible.builtin.assert"]["that"]
 
 
-# --- Issue 12 item 4 (server side): TLS and client introduction by default ------------------------
+# --- TLS and client introduction by default (server side) ------------------------
 def test_tls_and_client_introduction_on_by_default(rendered):
     conf = server_hcl(rendered["defaults"])
     assert conf["tls"]["rpc"] is True and conf["tls"]["http"] is True and conf["tls"]["verify_server_hostname"] is True

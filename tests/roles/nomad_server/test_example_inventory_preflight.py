@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The example inventory's control plane passes edgeops.nomad.nomad_server's own checks (issue 12 item 4):
+"""The example inventory's control plane passes edgeops.nomad.nomad_server's own checks:
 the argument specs (types, choices) and tasks/preflight.yml, with the inventory's own group_vars.
 
 Runs only the checks (tasks_from=preflight), so nothing is rendered and no cluster is needed.

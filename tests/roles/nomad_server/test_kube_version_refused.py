@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""edgeops.nomad.nomad_server refuses an API server older than Kubernetes 1.27 (issue 10 item 4), naming
+"""edgeops.nomad.nomad_server refuses an API server older than Kubernetes 1.27, naming
 the version it found and the minimum, before it writes anything.
 
 The API server is a small read-only stand-in on 127.0.0.1 that answers discovery (/version, /api,

@@ -35,7 +35,7 @@ CASES = {
     "lb_address_missing": ({"nomad_server_advertise_address": ""}, "nomad_server_advertise_address: must be set"),
     "lb_address_with_port": ({"nomad_server_advertise_address": "192.0.2.10:4647"},
                              "nomad_server_advertise_address: '192.0.2.10:4647' must be the IP address"),
-    # Issue 11 item 13: Nomad resolves a host name in advertise once inside the pod (command/agent/agent.go).
+    # Nomad resolves a host name in advertise once inside the pod (command/agent/agent.go).
     "lb_address_host_name": ({"nomad_server_advertise_address": "nomad-rpc.apps.example.test"},
                              "nomad_server_advertise_address: 'nomad-rpc.apps.example.test' must be the IP address"),
     "lb_address_bad_ipv4": ({"nomad_server_advertise_address": "192.0.2.300"}, "nomad_server_advertise_address: '192.0.2.300'"),
@@ -51,23 +51,23 @@ CASES = {
     "storage_size_gb": ({"nomad_server_storage_size": "10GB"}, "nomad_server_storage_size: '10GB'"),
     "backup_size_bad": ({"nomad_server_backup_storage_size": "-1Gi"}, "nomad_server_backup_storage_size"),
     "version_old": ({"nomad_server_version": "1.7.7"}, "nomad_server_version: '1.7.7' must be a Nomad version >= 1.8.0"),
-    # Issue 12 item 4: TLS is the default; plaintext needs the loudly named opt-out.
+    # TLS is the default; plaintext needs the loudly named opt-out.
     "tls_none_without_opt_out": ({"nomad_server_tls_source": "none"}, "nomad_server_tls_source: is 'none': edge RPC"),
     "tls_opt_out_with_tls": ({"nomad_server_insecure_disable_tls": True}, "nomad_server_insecure_disable_tls: is true but"),
     "intro_enforcement_unknown": ({"nomad_server_client_introduction_enforcement": "maybe"},
                                   "nomad_server_client_introduction_enforcement"),
-    # Issue 11 item 1: Cluster SNATs edge clients, the ipBlock on the CIDRs never matches.
+    # externalTrafficPolicy Cluster SNATs edge clients, the ipBlock on the CIDRs never matches.
     "cidrs_with_cluster_policy": ({"nomad_server_edge_cidrs": ["198.51.100.0/24"], "nomad_server_edge_external_traffic_policy": "Cluster"},
                                   "nomad_server_edge_external_traffic_policy: is 'Cluster' with nomad_server_edge_cidrs"),
-    # Issue 11 item 3: Enterprise needs the Enterprise image (and the reverse).
+    # Enterprise needs the Enterprise image (and the reverse).
     "enterprise_with_ce_image": ({**ENT, "nomad_server_image": "docker.io/hashicorp/nomad"},
                                  "nomad_server_image: 'docker.io/hashicorp/nomad' is not the Enterprise image"),
     "ce_with_enterprise_image": ({"nomad_server_image": "mirror.example.test/hashicorp/nomad-enterprise"},
                                  "nomad_server_image: 'mirror.example.test/hashicorp/nomad-enterprise' is the Enterprise image"),
-    # Issue 10 item 4: Kubernetes >= 1.27 only.
+    # Kubernetes >= 1.27 only.
     "kube_version_too_old": ({"nomad_server_kube_version": "1.26"},
                              "nomad_server_kube_version: is '1.26': the minimum supported Kubernetes is 1.27"),
-    # Minor (issue 11): OpenShift is detected from the API; a render has no API to ask.
+    # OpenShift is detected from the API; a render has no API to ask.
     "reencrypt_without_destination_ca": ({"nomad_server_route_enabled": True, "nomad_server_openshift": True,
                                           "nomad_server_tls_verify_https_client": False},
                                          "nomad_server_route_destination_ca_certificate: must hold the CA"),
@@ -109,7 +109,7 @@ CASES = {
                                "nomad_server_edge_node_port_rpc: is 4647: NodePorts are 30000-32767"),
     "edge_cidr_bad": ({"nomad_server_edge_cidrs": ["10.0.0.0"]}, "nomad_server_edge_cidrs[0]: '10.0.0.0' is not a CIDR"),
     "http_namespace_bad": ({"nomad_server_http_namespaces": ["Monitoring"]}, "nomad_server_http_namespaces"),
-    # Issue 11 item 11: federation does not form with what the role renders, so the inputs are refused.
+    # Federation does not form with what the role renders, so the inputs are refused.
     "federation_refused": ({"nomad_server_authoritative_region": "us", "nomad_server_region": "eu"},
                            "nomad_server_authoritative_region: multi-region federation is not supported"),
     "replication_token_refused": ({"nomad_server_replication_token_secret_name": "repl"},

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 11 item 6: under mutual TLS the readiness probe is an exec of the rendered command, and it
+"""Under mutual TLS the readiness probe is an exec of the rendered command, and it
 must fail on a non-2xx answer and on a body that is not healthy.
 
 Nomad's rules (v2.0.5):

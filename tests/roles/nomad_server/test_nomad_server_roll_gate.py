@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 11 item 7 / issue 12 item 12: the gate between two servers of a roll (roles/nomad_server/
+"""The gate between two servers of a roll (roles/nomad_server/
 tasks/roll_health.yml, used by the role's own rolls and by the `upgrade` entry point) lets the next
 pod go only when Autopilot reports every server present, a healthy voter, at the target version,
 and FailureTolerance >= 1.

@@ -1,12 +1,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 11 items 7 and 12, issue 13 (one writer per object), on the rendered objects and files.
+"""Quorum-safe rolls, backups and one writer per object, on the rendered objects and files.
 
-Item 7 (quorum-safe rolls): a restarted server is a non-voter for server_stabilization_time
+Quorum-safe rolls: a restarted server is a non-voter for server_stabilization_time
 (nomad/autopilot.go, AutopilotConfig); the StatefulSet must not count it available before that;
 certificate renewals must not restart pods: Nomad reloads TLS files on SIGHUP when their content
 changed (command/agent/command.go handleReload; command/agent/agent.go ShouldReload;
 nomad/structs/config/tls.go CertificateInfoIsEqual).
-Item 12 (backups): snapshot save asks for the operator capability snapshot-save from 1.11.3 on
+Backups: snapshot save asks for the operator capability snapshot-save from 1.11.3 on
 (nomad/operator_endpoint.go, Operator.snapshotSave); the backup pods read the Secret that
 tasks/backup_token.yml writes; the Enterprise agent gets only what it needs (no Consul).
 """

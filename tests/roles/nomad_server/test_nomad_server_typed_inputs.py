@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 14 item 1 for edgeops.nomad.nomad_server: every typed input (nested ones included) goes through the
+"""edgeops.nomad.nomad_server: every typed input (nested ones included) goes through the
 shared validators in tasks/preflight.yml, nomad_server_extra_config is checked against Nomad's key schema and
 cannot override what the role manages. A bad value in each typed variable is refused before any change.
 

@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """nomad_server_openshift: auto (the default) detects OpenShift from the API groups the server offers
-(issue 11, minors) instead of pinning UID 1000 when the variable is unset: restricted-v2 refuses a
+instead of pinning UID 1000 when the variable is unset: restricted-v2 refuses a
 pinned runAsUser outside the namespace's range, and plain Kubernetes needs one (the image has no USER).
 
 The role builds its objects (tasks_from=objects_only: preflight, discovery, templates) against the

@@ -2,15 +2,18 @@
 """Break the code once per test file and check that the test file notices (`make mutations`).
 
 Each entry of tests/tools/mutations/mutations.yml names a test file, a product (or test tool) file, an
-exact snippet of it (`old`) and its replacement (`new`). The checkout's files (tracked, or untracked
-and not ignored) are copied once per worker into <tmp>/ansible_collections/edgeops/nomad, beside
-links to the dependency collections of .cache/collections. There every selected test file runs once
-unmutated (it must pass), then each mutation is applied, the test file runs, and the file is
-restored. The checkout itself is never written.
+anchor in it (`in:` a Python function by its qualified name, a YAML task by its name, a YAML key, a Jinja
+statement) and one change found inside that anchor only (anchors.py says which). The checkout's files
+(tracked, or untracked and not ignored) are copied once per worker into <tmp>/ansible_collections/edgeops/nomad,
+beside links to the dependency collections of .cache/collections. There every selected test file runs once
+unmutated (it must pass), then each mutation is applied, the test file runs, and the file is restored. The
+checkout itself is never written.
 
-Usage: python tests/tools/mutations/run.py [--only SUBSTRING] [--jobs N] [--count] [--keep]
-Exit 1 when a mutation is MISSED (the tests still pass), STALE (`old` does not occur exactly once),
-UNCLEAR (pytest stopped without a failed test, e.g. on a collection error) or a test file fails unmutated.
+Usage: python tests/tools/mutations/run.py [--only SUBSTRING] [--jobs N] [--count] [--keep] [--check]
+Exit 1 when a mutation is MISSED (the tests still pass), STALE (its anchor or its change is not found exactly
+once, or the mutated Python does not parse), UNCLEAR (pytest stopped without a failed test, e.g. on a
+collection error) or a test file fails unmutated. --check only applies every entry (no tests run): a quick
+way to see that the entries still find their places after a refactor (tests/tools/mutations/tests does it too).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import time
 from pathlib import Path
 
 import yaml
+
+from anchors import StaleEntry, mutate  # beside this script (its folder is sys.path[0])
 
 ROOT = Path(__file__).resolve().parents[3]
 MUTATIONS = Path(__file__).resolve().parent / "mutations.yml"
@@ -100,10 +105,11 @@ class Worker:
         if not path.is_file():
             return "STALE: %s does not exist" % entry["file"]
         original = path.read_text(encoding="utf-8")
-        count = original.count(entry["old"])
-        if count != 1:
-            return "STALE: old occurs %d times in %s" % (count, entry["file"])
-        path.write_text(original.replace(entry["old"], entry["new"]), encoding="utf-8")
+        try:
+            mutated = mutate(entry, original)
+        except StaleEntry as exc:
+            return "STALE: %s: %s" % (entry["file"], exc)
+        path.write_text(mutated, encoding="utf-8")
         try:
             code, failed = run_tests(self.dest, self.env, entry["test"], self.stop)
         finally:
@@ -125,6 +131,21 @@ def spread(pool, workers: list, method, items: list) -> list:
     return results
 
 
+def check(entries: list) -> int:
+    """Apply every entry to the checkout's file in memory; print the stale ones."""
+    stale = 0
+    for entry in entries:
+        try:
+            original = (ROOT / entry["file"]).read_text(encoding="utf-8")
+            if mutate(entry, original) == original:
+                raise StaleEntry("the change leaves the file as it is")
+        except (OSError, StaleEntry) as exc:
+            stale += 1
+            print("STALE %s (%s): %s" % (entry["test"], entry["file"], exc))
+    print("%d entries, %d stale" % (len(entries), stale))
+    return 1 if stale else 0
+
+
 def main() -> int:
     """Run the selected mutations and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -132,12 +153,15 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="parallel workers, each with its own copy")
     parser.add_argument("--count", action="store_true", help="run each mutated test file to its end and count every failure (slower)")
     parser.add_argument("--keep", action="store_true", help="keep the copies (their path is printed)")
+    parser.add_argument("--check", action="store_true", help="only apply each entry to the checkout's text (no tests)")
     args = parser.parse_args()
     entries = [e for e in yaml.safe_load(MUTATIONS.read_text(encoding="utf-8"))
                if args.only in e["test"] or args.only in e["file"]]
     if not entries:
         print("no entry matches %r" % args.only)
         return 1
+    if args.check:
+        return check(entries)
     start = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="edgeops-mutations-"))
     jobs = max(1, min(args.jobs, len(entries)))

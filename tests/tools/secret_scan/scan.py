@@ -1,4 +1,4 @@
-"""Secret leak scanner for the apply-mode tests (issue 14 section 2): one implementation for the
+"""Secret leak scanner for the apply-mode tests: one implementation for the
 control-plane and the client runs.
 
     python tests/tools/secret_scan/scan.py sample PSFILE -- CMD...

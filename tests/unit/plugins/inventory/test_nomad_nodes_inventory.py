@@ -2,7 +2,7 @@
 
 The plugin is used directly (options set on it) because the unit suite imports collections from
 PYTHONPATH; reading options from a real file through ansible-inventory is covered by the
-nomad_api integration target.
+nomad_nodes integration target (tests/integration/targets/nomad_nodes).
 """
 
 import pytest

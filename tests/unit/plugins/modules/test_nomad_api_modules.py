@@ -1,4 +1,4 @@
-"""API modules of issue 12 items 7-11 against the Nomad API double (made faithful to Nomad 2.0.5 by the
+"""The ACL, job, node pool, variable and client introduction modules against the Nomad API double (made faithful to Nomad 2.0.5 by the
 double's own tests): check mode, apply, re-apply, and the rules of Nomad's source each test names."""
 
 # Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
@@ -83,7 +83,7 @@ def policy(api, name="readonly"):
     api.put("/v1/acl/policy/" + name, body={"Name": name, "Rules": 'node { policy = "read" }'})
 
 
-# == item 7: ACL tokens, roles, auth methods, binding rules =======================================
+# == ACL tokens, roles, auth methods, binding rules =======================================
 def test_token_update_echoes_immutable_fields(double, api, capsys):
     """ACLToken.Validate (nomad/structs/acl.go) refuses an update whose ExpirationTTL differs from the
     stored one: an update that drops the TTL fails with 400 on Nomad."""
@@ -231,7 +231,7 @@ def test_acl_binding_rule_three_ways_found_by_description(double, api, capsys):
     assert bad["failed"] and bad["msg"].startswith("bind_name: must be empty with bind_type=management")
 
 
-# == item 8: nomad_job follows the evaluation, then the deployment of the registered version ========
+# == nomad_job follows the evaluation, then the deployment of the registered version ========
 SERVICE = {"ID": "web", "Type": "service", "TaskGroups": [{"Name": "g", "Count": 1, "Tasks": [
     {"Name": "t", "Driver": "exec", "Config": {"command": "/bin/true"}}]}],
     "Update": {"MaxParallel": 1}}
@@ -355,7 +355,7 @@ def test_job_hcl_variables_are_no_log(double, capsys):
     assert "s3cr3t-var-value" not in json.dumps(result)
 
 
-# == item 9: node pool scheduler options need Enterprise ===========================================
+# == node pool scheduler options need Enterprise ===========================================
 @pytest.mark.parametrize("extra, needs_request", [({}, True), ({"enterprise": False}, False)])
 def test_node_pool_scheduler_options_refused_on_community_before_the_write(double, capsys, extra, needs_request):
     """nomad/node_pool_endpoint_ce.go validateLicense: 'Feature "Node Pools Governance" is unlicensed'."""
@@ -372,7 +372,7 @@ def test_node_pool_without_scheduler_options_three_ways(double, capsys):
     three_ways(nomad_node_pool, {"name": "edge-arm", "description": "ARM", "meta": {"site": "f1"}}, capsys, double)
 
 
-# == item 10: variables ===========================================================================
+# == variables ===================================================================================
 def test_variable_diff_names_changed_keys_never_values_or_hashes(double, capsys):
     base = {"path": "app/conf", "items": {"user": "edge", "password": "hunter2"}}
     three_ways(nomad_variable, base, capsys, double)
@@ -419,7 +419,7 @@ def test_variable_cas_write_whose_answer_was_lost_is_retried_and_recognised(doub
     assert result["changed"] and lost and api.get("/v1/var/app/conf").data["Items"] == {"a": "1"}
 
 
-# == item 11: client introduction tokens ==========================================================
+# == client introduction tokens ================================================================
 @pytest.fixture(scope="module")
 def tls_dir(tmp_path_factory):
     return make_ca(str(tmp_path_factory.mktemp("tls")))

@@ -1,4 +1,4 @@
-"""edgeops.nomad.nomad_client_state: one module run tells what differs on a client host (issue 15).
+"""edgeops.nomad.nomad_client_state: one module run tells what differs on a client host.
 
 Real files in a temporary directory and a stand-in `systemctl` (a shell script on PATH that prints what
 `systemctl show` prints) stand in for the host.
