@@ -1,23 +1,27 @@
 """DoubleState: everything the Nomad API double holds, guarded by one lock, and the state changes of
 nodes, jobs, evaluations and deployments (handlers call these methods instead of writing the tables, so
-a clock or an event stream can hook in one place)."""
+a clock or an event stream can hook in one place). The nodes' life over time (registration, heartbeats,
+identities, heartbeat expiry, allocations on disconnected nodes, node GC) is lifecycle.py's NodeLifecycle,
+mixed in here; every rule reads the one Clock (clock.py)."""
 
 import threading
-import time
 import uuid
 
+from .clock import Clock
 from .job_spec import job_spec
+from .lifecycle import NodeLifecycle
 
 WINDOWS_OS_NAME = "Microsoft Windows Server 2022 Datacenter"  # client/fingerprint/host.go: os.name = Platform
 
 DAY_NS = 24 * 3600 * 10 ** 9  # nomad/structs/node_pool.go DefaultNodePoolNodeIdentityTTL
 
 
-class DoubleState:
+class DoubleState(NodeLifecycle):
     """All server-side state of the double, guarded by one lock."""
 
     def __init__(self, acl=False, nodes=4, region="global"):
         self.lock = threading.RLock()
+        self.clock = Clock()
         self.region = region
         self.acl_enabled = acl
         self.index = 100
@@ -56,6 +60,7 @@ class DoubleState:
             self.node_pools[name] = {"Name": name, "Description": desc, "Meta": None, "NodeIdentityTTL": DAY_NS,
                                      "SchedulerConfiguration": None, "CreateIndex": 1, "ModifyIndex": 1}
         self.namespaces["default"] = self._namespace("default", "Default shared namespace", None, 1)
+        self._init_lifecycle()
         self.add_nodes(nodes)
 
     # -- helpers ---------------------------------------------------------------
@@ -71,7 +76,10 @@ class DoubleState:
                 "CreateIndex": index, "ModifyIndex": index}
 
     def add_nodes(self, count, start=0):
-        """Deterministic fake client nodes: 4 pools x 2 datacenters x linux/windows x amd64/arm64."""
+        """Deterministic fake client nodes: 4 pools x 2 datacenters x linux/windows x amd64/arm64. Their agents
+        are simulated: they keep heartbeating (no timer expires) until a test silences one
+        (/_double/node-agent); a `down` one is garbage-collected like any down node."""
+        now_s = self.clock.now_ns() // 10 ** 9
         pools = ("default", "edge-arm", "edge-x86", "gpu")
         for i in range(start, start + count):
             node_id = str(uuid.UUID(int=(0x5EED << 96) + i))
@@ -83,7 +91,9 @@ class DoubleState:
                 "ID": node_id, "SecretID": "", "Name": "edge-%05d" % i, "Datacenter": "dc%d" % (1 + i % 2),
                 "NodePool": pool, "NodeClass": "gpu" if pool == "gpu" else "", "HTTPAddr": address + ":4646",
                 "TLSEnabled": False, "Status": "down" if i % 7 == 6 else "ready", "StatusDescription": "",
-                "SchedulingEligibility": "eligible", "Drain": False, "DrainStrategy": None, "LastDrain": None,
+                "StatusUpdatedAt": now_s, "SchedulingEligibility": "eligible", "DrainStrategy": None,
+                "LastDrain": None, "Events": [], "IdentitySigningKeyID": "", "LastMissedHeartbeatIndex": 0,
+                "LastAllocUpdateIndex": 0,
                 "Attributes": {"os.name": WINDOWS_OS_NAME if windows else "ubuntu",
                                "kernel.name": "windows" if windows else "linux",
                                "cpu.arch": arch, "nomad.version": "2.0.5", "unique.network.ip-address": address},
@@ -91,48 +101,56 @@ class DoubleState:
                 "Drivers": {"exec": {"Attributes": None, "Detected": True, "Healthy": True, "HealthDescription": "Healthy",
                                      "UpdateTime": "2026-11-24T10:00:00Z"}},
                 "HostVolumes": {}, "CreateIndex": 20 + i, "ModifyIndex": 20 + i,
-                "_drain_reads": 0,
+                "_drain_reads": 0, "_agent": "simulated", "_hb_deadline": None,
             }
             if pool not in self.node_pools:  # a missing pool is created when a node registers in it
                 self.node_pools[pool] = {"Name": pool, "Description": "", "Meta": None, "NodeIdentityTTL": DAY_NS,
                                          "SchedulerConfiguration": None, "CreateIndex": 10, "ModifyIndex": 10}
 
     # -- nodes: drain and eligibility (nomad/node_endpoint.go UpdateDrain, UpdateEligibility) ------------
-    def start_drain(self, node, deadline, ignore_system_jobs, meta):
-        """A drain starts: the node turns ineligible; a negative deadline (force) stops its allocations at once.
-        Returns the index of the drain update."""
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    def start_drain(self, node, deadline, ignore_system_jobs, meta, accessor=""):
+        """A drain starts or is updated (updateNodeDrainImpl): the node turns ineligible; ForceDeadline =
+        now + deadline when the deadline is positive; an update keeps StartedAt; a negative deadline (force)
+        stops its allocations at once. Returns the index of the drain update."""
+        now = self.clock.now_ns()
+        stamp = self.clock.rfc3339(now)
+        old = node.get("DrainStrategy")
         node["DrainStrategy"] = {"Deadline": deadline, "IgnoreSystemJobs": ignore_system_jobs,
-                                 "ForceDeadline": "0001-01-01T00:00:00Z", "StartedAt": now}
-        node["Drain"] = True
+                                 "ForceDeadline": self.clock.rfc3339(now + deadline) if deadline > 0
+                                 else "0001-01-01T00:00:00Z",
+                                 "StartedAt": old["StartedAt"] if old else stamp}
         node["SchedulingEligibility"] = "ineligible"
         node["_drain_reads"] = 0
-        node["LastDrain"] = {"StartedAt": now, "UpdatedAt": now, "Status": "draining", "AccessorID": "", "Meta": meta}
-        idx = self.next_index()
-        node["ModifyIndex"] = idx
+        node["LastDrain"] = {"StartedAt": node["DrainStrategy"]["StartedAt"], "UpdatedAt": stamp,
+                             "Status": "draining", "AccessorID": accessor, "Meta": meta}
+        node["StatusUpdatedAt"] = now // 10 ** 9
+        idx = self._write_node(node)
+        self.node_event(node, "Node drain strategy updated" if old else "Node drain strategy set", "Drain", index=idx)
         if deadline < 0:  # force: allocations stopped at once
             self.finish_drain(node, "complete")
         return idx
 
     def stop_drain(self, node, mark_eligible):
-        """A drain update without a DrainSpec: a running drain is canceled; MarkEligible makes the node eligible.
-        Returns the index of the update."""
+        """A drain update without a DrainSpec: a running drain is canceled; only MarkEligible makes the node
+        eligible (otherwise it stays ineligible). Returns the index of the update."""
         if node["DrainStrategy"] is not None:
-            self.finish_drain(node, "canceled")
+            self.finish_drain(node, "canceled", event="Node drain disabled")
         if mark_eligible:
             node["SchedulingEligibility"] = "eligible"
-        idx = self.next_index()
-        node["ModifyIndex"] = idx
-        return idx
+        node["StatusUpdatedAt"] = self.clock.now_ns() // 10 ** 9
+        return self._write_node(node)
 
-    def finish_drain(self, node, status):
-        """A drain ends (complete or canceled); LastDrain keeps its outcome."""
+    def finish_drain(self, node, status, event="Node drain complete"):
+        """A drain ends (complete: the drainer's NodesDrainComplete, MarkEligible false; or canceled);
+        LastDrain keeps its outcome; a complete drain has migrated the node's allocations."""
         node["DrainStrategy"] = None
-        node["Drain"] = False
-        node["ModifyIndex"] = self.next_index()
+        idx = self._write_node(node)
+        self.node_event(node, event, "Drain", index=idx)
         if node["LastDrain"]:
             node["LastDrain"]["Status"] = status
-            node["LastDrain"]["UpdatedAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            node["LastDrain"]["UpdatedAt"] = self.clock.rfc3339()
+        if status == "complete":
+            self.migrate_allocs(node)
 
     def tick_drain(self, node):
         """The stand-in for time of a drain: a draining node's drain completes after drain_polls reads."""
@@ -142,10 +160,16 @@ class DoubleState:
                 self.finish_drain(node, "complete")
 
     def set_eligibility(self, node, value):
-        """The node's scheduling eligibility; returns the index of the update."""
+        """updateNodeEligibilityImpl: the node's scheduling eligibility; the same value again is a no-op
+        (no Raft write, index 0). Returns the index of the update."""
+        if node["SchedulingEligibility"] == value:
+            return 0
         node["SchedulingEligibility"] = value
-        idx = self.next_index()
-        node["ModifyIndex"] = idx
+        node["StatusUpdatedAt"] = self.clock.now_ns() // 10 ** 9
+        idx = self._write_node(node)
+        self.node_event(node, "Node marked as %s for scheduling" % value, index=idx)
+        if value == "eligible":
+            self.reconcile_jobs()
         return idx
 
     def update_node_attributes(self, node, attributes):
@@ -161,7 +185,7 @@ class DoubleState:
         changed = old is None or job_spec(old) != job_spec(job)
         if changed:
             job.update({"Status": "pending" if job["Type"] != "batch" else "running", "StatusDescription": "",
-                        "Version": (old["Version"] + 1) if old else 0, "SubmitTime": time.time_ns(),
+                        "Version": (old["Version"] + 1) if old else 0, "SubmitTime": self.clock.now_ns(),
                         "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx, "JobModifyIndex": idx,
                         "Stable": False})
             self.jobs[key] = job
@@ -181,13 +205,17 @@ class DoubleState:
         else:
             job.update({"Stop": True, "Status": "dead", "ModifyIndex": idx, "JobModifyIndex": idx,
                         "Version": job["Version"] + 1})
-        return self.new_eval(dict(job, Namespace=key[0]), "job-deregister", idx)
+        ev = self.new_eval(dict(job, Namespace=key[0]), "job-deregister", idx)
+        for alloc in self.allocs.values():  # the scheduler stops a deregistered job's allocations
+            if (alloc["Namespace"], alloc["JobID"]) == key and alloc["DesiredStatus"] == "run":
+                self._stop(alloc, "alloc not needed due to job update", "complete")
+        return ev
 
     def new_eval(self, job, trigger, idx):
         """nomad/job_endpoint.go doRegister: a pending evaluation; the scheduler (here: reads of the
         eval or of the job's deployment, see tick_eval) completes it and only then creates the
         deployment (CE: multiregionCreateDeployment returns nil)."""
-        now = time.time_ns()
+        now = self.clock.now_ns()
         ev = {"ID": str(uuid.uuid4()), "Namespace": job["Namespace"], "Priority": job.get("Priority", 50),
               "Type": job.get("Type", "service"), "TriggeredBy": trigger, "JobID": job["ID"],
               "JobModifyIndex": job.get("JobModifyIndex", idx), "NodeID": "", "NodeModifyIndex": 0,
@@ -210,7 +238,7 @@ class DoubleState:
         if ev["_reads"] <= st.eval_polls:
             return
         idx = st.next_index()
-        ev.update({"Status": "complete", "ModifyIndex": idx, "ModifyTime": time.time_ns()})
+        ev.update({"Status": "complete", "ModifyIndex": idx, "ModifyTime": self.clock.now_ns()})
         version = ev["_deploy"]
         key = (ev["Namespace"], ev["JobID"])
         job = st.jobs.get(key)
@@ -222,6 +250,8 @@ class DoubleState:
                    "_reads": 0, "CreateIndex": idx, "ModifyIndex": idx}
             st.deployments[key] = dep
             ev["DeploymentID"] = dep["ID"]
+        if ev["TriggeredBy"] == "job-register":
+            st.reconcile_job(key)  # the scheduler places the job's allocations
 
     def tick_job_evals(self, key):
         """A read of the job's deployment: time passes for the job's pending evals."""
@@ -239,7 +269,7 @@ class DoubleState:
 
     def snapshot_tables(self):
         keep = ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "variables",
-                "autopilot", "roles", "auth_methods", "binding_rules")
+                "autopilot", "roles", "auth_methods", "binding_rules", "allocs")
         tables = dict((k, getattr(self, k)) for k in keep)
         tables["jobs"] = [[k[0], k[1], v] for k, v in self.jobs.items()]
         tables["variables"] = [[k[0], k[1], v] for k, v in self.variables.items()]
@@ -247,8 +277,9 @@ class DoubleState:
 
     def restore_tables(self, tables):
         for key in ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "autopilot",
-                    "roles", "auth_methods", "binding_rules"):
+                    "roles", "auth_methods", "binding_rules", "allocs"):
             setattr(self, key, tables.get(key, {}))
+        self._changed()
         self.jobs = dict(((ns, jid), job) for ns, jid, job in tables["jobs"])
         self.variables = dict(((ns, p), var) for ns, p, var in tables["variables"])
 

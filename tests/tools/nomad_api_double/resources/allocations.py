@@ -1,0 +1,41 @@
+"""/v1/allocations and /v1/allocation/<id> (command/agent/alloc_endpoint.go, nomad/alloc_endpoint.go)."""
+
+from ..common import HTTPFailure, route
+from .nodes import public_alloc
+
+STUB_FIELDS = ("ID", "EvalID", "Name", "Namespace", "NodeID", "NodeName", "JobID", "JobType", "JobVersion", "TaskGroup",
+               "DesiredStatus", "DesiredDescription", "ClientStatus", "ClientDescription", "TaskStates",
+               "DeploymentStatus", "FollowupEvalID", "NextAllocation", "RescheduleTracker", "PreemptedAllocations",
+               "PreemptedByAllocation", "CreateIndex", "ModifyIndex", "CreateTime", "ModifyTime")
+
+
+def alloc_stub(alloc):
+    """structs.Allocation.Stub (what /v1/allocations lists)."""
+    full = dict(public_alloc(alloc), JobType=alloc["_job_type"], JobVersion=alloc["_job_version"])
+    return dict((k, full.get(k)) for k in STUB_FIELDS)
+
+
+class Allocations:
+    """Handlers of /v1/allocations and /v1/allocation/<id>."""
+
+    def allocations_list(self):
+        """Alloc.List (namespace read-job; namespace=* for all)."""
+        ns = self.namespace()
+        self.auth(("namespace", "read-job", ns))
+        allocs = sorted((a for a in self.state.allocs.values() if ns == "*" or a["Namespace"] == ns),
+                        key=lambda a: a["CreateIndex"])
+        return 200, [alloc_stub(a) for a in allocs], self.read_headers()
+
+    def allocation_get(self, alloc_id):
+        """Alloc.GetAlloc: 404 "alloc not found"."""
+        alloc = self.state.allocs.get(alloc_id)
+        self.auth(("namespace", "read-job", alloc["Namespace"] if alloc else self.namespace()))
+        if alloc is None:
+            raise HTTPFailure(404, "alloc not found")
+        return 200, public_alloc(alloc), self.read_headers(alloc["ModifyIndex"])
+
+
+ROUTES = [
+    route("GET", r"/v1/allocations", Allocations.allocations_list),
+    route("GET", r"/v1/allocation/([^/]+)", Allocations.allocation_get),
+]
