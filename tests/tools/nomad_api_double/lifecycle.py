@@ -88,11 +88,13 @@ class NodeLifecycle:
     def set_server_config(self, cfg):
         """The servers' agent configuration (the `server` block and `advertise.rpc` as parsed from the
         agent's HCL, or the same keys flat). command/agent/config.go ClientIntroduction.Validate texts."""
-        server = dict(cfg.get("server") or {}, **{k: v for k, v in cfg.items() if k not in ("server", "advertise")})
+        server = dict(cfg.get("server") or {}, **{k: v for k, v in cfg.items()
+                                                  if k not in ("server", "advertise", "replace")})
         intro = server.pop("client_introduction", None) or {}
         if isinstance(intro, list):
             intro = intro[0] if intro else {}
-        new = dict(self.server_config)
+        # "replace": the whole configuration of servers that (re)started with it: what it leaves out is Nomad's default
+        new = default_server_config() if cfg.get("replace") else dict(self.server_config)
         for key in ("heartbeat_grace", "min_heartbeat_ttl", "node_gc_threshold", "node_gc_interval"):
             if server.get(key) not in (None, ""):
                 new[key] = _go_duration(server[key], key)
