@@ -5,6 +5,7 @@ import json
 
 from .common import parse_duration
 
+
 def pascal(key):
     """HCL snake_case key -> api.Job PascalCase field (with Nomad's acronyms)."""
     special = {"id": "ID", "cpu": "CPU", "memory": "MemoryMB", "memory_max": "MemoryMaxMB",
@@ -150,4 +151,3 @@ def plan_diff(old, new):
                        "Tasks": tasks, "Updates": None})
     return {"Type": kind, "ID": new["ID"], "Fields": _field_diffs(old_spec, job_spec(new)) if old else [],
             "Objects": None, "TaskGroups": groups}
-

@@ -713,8 +713,8 @@ class NodeLifecycle:
                       "ModifyIndex": idx, "AllocModifyIndex": idx, "ModifyTime": now})
 
     def _followup_eval(self, alloc, wait_until, idx):
-        job = self.jobs.get((alloc["Namespace"], alloc["JobID"])) or {"ID": alloc["JobID"],
-                                                                       "Namespace": alloc["Namespace"]}
+        job = self.jobs.get((alloc["Namespace"], alloc["JobID"])) or \
+            {"ID": alloc["JobID"], "Namespace": alloc["Namespace"]}
         ev = self.new_eval(dict(job, Namespace=alloc["Namespace"]), "max-disconnect-timeout", idx)
         ev.update({"StatusDescription": "created for delayed disconnect timeout",
                    "WaitUntil": self.clock.rfc3339(wait_until), "_reads": -10 ** 9})

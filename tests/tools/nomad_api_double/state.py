@@ -259,7 +259,6 @@ class DoubleState(NodeLifecycle):
             if (ev["Namespace"], ev["JobID"]) == key:
                 self.tick_eval(ev)
 
-
     def tick_deployment(self, dep):
         """The stand-in for time of a deployment: a running deployment succeeds after deployment_polls reads."""
         dep["_reads"] += 1
@@ -282,4 +281,3 @@ class DoubleState(NodeLifecycle):
         self._changed()
         self.jobs = dict(((ns, jid), job) for ns, jid, job in tables["jobs"])
         self.variables = dict(((ns, p), var) for ns, p, var in tables["variables"])
-

@@ -5,6 +5,7 @@ import copy
 
 from ..common import HTTPFailure, bexpr_subset, field, route
 
+
 def _node_stub(node, with_os, with_resources):
     """nomad/structs/structs.go Node.Stub: Address is the host of HTTPAddr, Drain = DrainStrategy != nil; no
     StatusUpdatedAt, no Events."""
