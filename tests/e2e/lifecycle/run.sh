@@ -119,8 +119,10 @@ scenario_offline() {
   log "site A offline for 3 days: ${site_a[*]}"
   declare -A starts
   local h
+  view wait "$(csv "${all_hosts[@]}")" --status ready --eligible --timeout 30 || fail "a node is not ready before the cut"
   for h in "${site_a[@]}"; do starts[$h]="$(agent_starts "$h")"; podman network disconnect "$DEMO_NETWORK" "$h"; done
   view wait "$(csv "${site_a[@]}")" --status down,disconnected --timeout 120 || fail "the double did not see site A go"
+  view show "$(csv "${site_b[@]}")"
   view advance 72h >/dev/null
   log "Nomad's clock advanced 72h"
   view show "$(csv "${site_a[@]}")"

@@ -229,6 +229,8 @@ class Agent:
         self.last_ok = 0.0
         self.have_heartbeated = False
         self.reported = {}  # alloc ID -> the ClientStatus reported
+        self.sync_wanted = threading.Event()
+        self.sync_full = False
 
     @staticmethod
     def _with_port(addr):
@@ -419,9 +421,19 @@ class Agent:
             self.heartbeat_ttl = resp.get("HeartbeatTTL", 0) / 1e9
             self.last_ok = time.time()
             self.have_heartbeated = True
-            self.sync_allocs(full=reconnected)
+            # the allocation runners report on their own (Nomad's allocSync): never in the heartbeat's way
+            self.sync_full = self.sync_full or reconnected
+            self.sync_wanted.set()
             reconnected = False
             wait = self.heartbeat_ttl or REGISTER_RETRY
+
+    def alloc_syncer(self):
+        while not self.stop.is_set():
+            if not self.sync_wanted.wait(1):
+                continue
+            self.sync_wanted.clear()
+            full, self.sync_full = self.sync_full, False
+            self.sync_allocs(full=full)
 
     def sync_allocs(self, full):
         """The allocation runners' updates: allocations to run are reported running, stopped ones complete;
@@ -524,6 +536,7 @@ def main(argv):
         sock.close()
     worker = threading.Thread(target=agent.run, daemon=True)
     worker.start()
+    threading.Thread(target=agent.alloc_syncer, daemon=True).start()
     while not done.wait(1):
         pass
     signum = signals[0]
