@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Edge fleets over time, on the demo's real containers and the Nomad API double's clock (after tests/e2e/demo/run.sh).
 # Each scenario asserts from state: Nomad's view through the double (tests/e2e/lifecycle/nomad_view.py), systemd's
-# on the hosts. Usage: tests/e2e/lifecycle/run.sh [site|rerun|drain|offline|all]   (default all, in this order)
+# on the hosts. Usage: tests/e2e/lifecycle/run.sh [site|rerun|drain|offline|wayback|all]   (default all, in order)
 #   site     edgeops.nomad.site on three fresh hosts (beside the demo's three): every node ready and eligible, under
 #            the servers' client_introduction strict (the double follows the servers' ConfigMap)
 #   rerun    edgeops.nomad.intro_tokens and edgeops.nomad.edge_clients again on the registered nodes: changed=0,
@@ -11,6 +11,9 @@
 #            eligible_after_restart makes that node eligible again
 #   offline  site A (3 hosts) cut off the network until the double has them down, Nomad's clock advanced 72 h,
 #            reconnected: its nodes ready and eligible again by themselves (no playbook), site B ready throughout
+#   wayback  site A cut off again for 30 days, longer than the offline budget: garbage-collected and its identities
+#            expired, it does not come back by itself (Nomad 2.0.5); the role's entry point reintroduce (the pull
+#            path's way back) with a fresh token brings one host back, ready and eligible
 set -euo pipefail
 # shellcheck source=tests/e2e/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../demo/env.sh"
@@ -136,12 +139,32 @@ scenario_offline() {
   log "offline: site A ready and eligible again without a person; site B ready throughout"
 }
 
+scenario_wayback() {
+  log "site A offline for 30 days (longer than the budget): ${site_a[*]}"
+  local h back="${site_a[0]}"
+  for h in "${site_a[@]}"; do podman network disconnect "$DEMO_NETWORK" "$h"; done
+  view wait "$(csv "${site_a[@]}")" --status down,disconnected --timeout 120 || fail "the double did not see site A go"
+  view advance 720h >/dev/null
+  log "Nomad's clock advanced 720h"
+  for h in "${site_a[@]}"; do podman network connect "$DEMO_NETWORK" "$h"; done
+  if view wait "$(csv "${site_a[@]}")" --status ready --timeout 60 >/dev/null; then
+    fail "site A came back after 30 days by itself: the double does not expire identities or collect nodes"
+  fi
+  view show "$(csv "${site_a[@]}")"
+  view wait "$(csv "${site_b[@]}")" --status ready --eligible --timeout 60 || fail "site B (connected) did not stay ready"
+  play reintroduce -l "$back,local-apiserver" tests/e2e/lifecycle/reintroduce.yml
+  view wait "$back" --status ready --eligible --timeout 90 || fail "reintroduce did not bring $back back"
+  podman exec "$back" test ! -e /opt/nomad/data/client/intro_token.jwt || fail "$back keeps its introduction token"
+  log "wayback: not back by itself after 30 days; $back back with reintroduce (a fresh token), ready and eligible"
+}
+
 case "$what" in
   site) scenario_site ;;
+  wayback) scenario_wayback ;;
   rerun) scenario_rerun ;;
   drain) scenario_drain ;;
   offline) scenario_offline ;;
-  all) start=$(date +%s); scenario_site; scenario_rerun; scenario_drain; scenario_offline
+  all) start=$(date +%s); scenario_site; scenario_rerun; scenario_drain; scenario_offline; scenario_wayback
        log "all scenarios passed in $(( $(date +%s) - start ))s" ;;
-  *) echo "usage: $0 [site|rerun|drain|offline|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [site|rerun|drain|offline|wayback|all]" >&2; exit 2 ;;
 esac
