@@ -7,7 +7,8 @@
 #                          snapshot/restore/upgrade_clients (tests/e2e/demo/day2_test.sh) and a secret leak check,
 #                          then the lifecycle scenarios on three more containers and the double's clock
 #                          (tests/e2e/lifecycle/run.sh: site on fresh hosts, re-runs changed=0, a config roll with
-#                          drain_on_shutdown, a site offline for 3 days)
+#                          drain_on_shutdown, a site offline for 3 days, one for 30 days brought back by
+#                          reintroduce); `make demo-lifecycle [SCENARIO=...]` runs them on a running demo
 #                          then issue 14's secrets in apply mode and interruption tests (tests/e2e/secrets/e2e.sh:
 #                          -vvv --diff and process-list scan, API server restart, SIGKILL during the client install)
 #   demo / demo-clean      demo-up demo-run demo-summary / demo-down
