@@ -4,7 +4,11 @@
 #   demo-e2e               the demo playbooks end to end twice (second run changed=0) against the local
 #                          API server and containers (the same ones `make demo` uses), then the pull path
 #                          (edge_client_local) in a fourth container, compared with a pushed client, then
-#                          snapshot/restore/upgrade_clients (tests/e2e/demo/day2_test.sh) and a secret leak check
+#                          snapshot/restore/upgrade_clients (tests/e2e/demo/day2_test.sh) and a secret leak check,
+#                          then the lifecycle scenarios on three more containers and the double's clock
+#                          (tests/e2e/lifecycle/run.sh: site on fresh hosts, re-runs changed=0, a config roll with
+#                          drain_on_shutdown, a site offline for 3 days, one for 30 days brought back by
+#                          reintroduce); `make demo-lifecycle [SCENARIO=...]` runs them on a running demo
 #                          then the secrets in apply mode and interruption tests (tests/e2e/secrets/e2e.sh:
 #                          -vvv --diff and process-list scan, API server restart, SIGKILL during the client install)
 #   demo / demo-clean      demo-up demo-run demo-summary / demo-down
@@ -13,10 +17,10 @@ MOLECULE_STEPS += demo-e2e
 DEMO_STEPS += demo-up demo-run demo-summary
 DEMO_CLEAN_STEPS += demo-down
 
-.PHONY: integration-playbooks demo-e2e demo-up demo-run demo-summary demo-down
+.PHONY: integration-playbooks demo-e2e demo-up demo-run demo-summary demo-down demo-lifecycle
 
 integration-playbooks:
-	shellcheck tests/e2e/demo/*.sh
+	shellcheck tests/e2e/demo/*.sh tests/e2e/lifecycle/*.sh
 	ansible-playbook -i inventories/example/hosts.yml --syntax-check $(patsubst playbooks/%.yml,edgeops.nomad.%,$(wildcard playbooks/*.yml)) >/dev/null
 	ansible-playbook -i inventories/local --syntax-check edgeops.nomad.site edgeops.nomad.deploy_jobs >/dev/null
 	@echo "syntax check: $(words $(wildcard playbooks/*.yml)) playbooks called by FQCN"
@@ -35,10 +39,15 @@ demo-summary:
 demo-down:
 	@bash tests/e2e/demo/down.sh
 
+# The lifecycle scenarios alone, on a running demo (make demo-up demo-run first); SCENARIO=site|rerun|drain|offline
+demo-lifecycle:
+	@bash tests/e2e/lifecycle/run.sh $(SCENARIO)
+
 # Reuses a running demo; otherwise brings it up and takes it down again afterwards.
 demo-e2e:
 	@was_up=0; [ -f .cache/demo/env ] && was_up=1; \
 	bash tests/e2e/demo/up.sh && bash tests/e2e/demo/run.sh e2e-1 && bash tests/e2e/demo/run.sh e2e-2 --expect-unchanged \
-	  && bash tests/e2e/demo/pull_test.sh && bash tests/e2e/demo/day2_test.sh && bash tests/e2e/secrets/e2e.sh \
+	  && bash tests/e2e/demo/pull_test.sh && bash tests/e2e/demo/day2_test.sh && bash tests/e2e/lifecycle/run.sh \
+	  && bash tests/e2e/secrets/e2e.sh \
 	  && python tests/e2e/demo/summary.py; rc=$$?; \
 	[ $$was_up = 1 ] || bash tests/e2e/demo/down.sh >/dev/null; exit $$rc

@@ -2,15 +2,15 @@
 # Day-2 playbooks against the demo (after tests/e2e/demo/run.sh):
 #   - edgeops.nomad.snapshot, then edgeops.nomad.restore of that file (Nomad API double)
 #   - edgeops.nomad.upgrade_clients on one real container (2.0.5 -> 2.0.6 of the stand-in binary):
-#     drain with deadline on the API double, upgrade with the role, eligible again. The container is
-#     mapped onto the double's fake node edge-00002 (pool edge-x86) for the API side.
+#     drain with deadline on the API double, upgrade with the role, eligible again. The container's stand-in
+#     agent is a registered node of the double: it comes back reporting the version of its new binary.
 #   - edgeops.nomad.edge_clients on that host again, so the demo is back to its converged state.
 set -euo pipefail
 # shellcheck source=tests/e2e/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 demo_test_init
 host=edgeops-demo-amd64-2
-node=edge-00002
+node="$host"
 log() { printf 'day2-test: %s\n' "$*"; }
 play() {  # play LOGNAME ARGS...
   local name=$1; shift
@@ -44,24 +44,12 @@ if ansible-playbook -i inventories/local edgeops.nomad.restore -e "nomad_snapsho
 fi
 log "restore without confirmation refused: ok"
 
-# The double's node is not the container's agent: once the container runs 2.0.6, tell the double that
-# node "$node" came back at 2.0.6, as the real agent would report it (upgrade_clients waits for that).
-( for _ in $(seq 300); do
-    if podman exec "$host" /usr/local/bin/nomad version 2>/dev/null | grep -qx 'Nomad v2.0.6'; then
-      curl -fsS -o /dev/null -X POST -d "{\"name\": \"$node\", \"attributes\": {\"nomad.version\": \"2.0.6\"}}" \
-        "$NOMAD_ADDR/_double/node-attributes"
-      exit 0
-    fi
-    sleep 2
-  done ) &
-reporter=$!
 play upgrade-clients edgeops.nomad.upgrade_clients -l "$host" -e nomad_client_version=2.0.6 \
-  -e "nomad_client_node_name=$node" -e nomad_upgrade_clients_drain_deadline=5m -e nomad_upgrade_clients_ready_delay=3
-kill "$reporter" 2>/dev/null || true
+  -e nomad_upgrade_clients_drain_deadline=5m -e nomad_upgrade_clients_ready_delay=3
 version="$(podman exec "$host" /usr/local/bin/nomad version | head -n1)"
 [ "$version" = "Nomad v2.0.6" ] || { log "$host runs '$version', not Nomad v2.0.6"; exit 1; }
 node_id="$(api /v1/nodes | .venv/bin/python -c "import json,sys; print([n['ID'] for n in json.load(sys.stdin) if n['Name']=='$node'][0])")"
-state="$(api "/v1/node/$node_id" | .venv/bin/python -c "import json,sys; n=json.load(sys.stdin); print(n['SchedulingEligibility'], n['Drain'], (n.get('LastDrain') or {}).get('Status'))")"
+state="$(api "/v1/node/$node_id" | .venv/bin/python -c "import json,sys; n=json.load(sys.stdin); print(n['SchedulingEligibility'], n.get('DrainStrategy') is not None, (n.get('LastDrain') or {}).get('Status'))")"
 [ "$state" = "eligible False complete" ] || { log "node $node after the upgrade: $state (want: eligible False complete)"; exit 1; }
 log "$host upgraded to $version; node $node drained (complete) and eligible again"
 

@@ -6,6 +6,8 @@ DEMO_STATE="$DEMO_ROOT/.cache/demo"
 DEMO_NETWORK=edgeops-demo
 DEMO_CONTAINERS=(edgeops-demo-amd64-1 edgeops-demo-amd64-2 edgeops-demo-arm64-1)
 DEMO_PULL_CONTAINER=edgeops-demo-pull-amd64
+# The lifecycle scenarios' extra hosts (tests/e2e/lifecycle/run.sh, "site A"; inventory tests/e2e/lifecycle/inventory.yml)
+DEMO_LIFECYCLE_CONTAINERS=(edgeops-demo-lc-1 edgeops-demo-lc-2 edgeops-demo-lc-3)
 DEMO_PULL_IMAGE=localhost/edgeops-demo-pull:amd64
 # The demo's own test cluster (tests/tools/cluster/cluster.sh), beside the one Molecule uses on 6443.
 export EDGEOPS_CLUSTER_DIR="$DEMO_STATE/cluster" EDGEOPS_CLUSTER_PORT=16443

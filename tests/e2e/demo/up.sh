@@ -5,7 +5,9 @@
 #     scheduler 1.34, etcd, kwok nodes over 3 zones; OpenShift-like admission)
 #   - three Debian 12 systemd containers on the podman network edgeops-demo: two amd64, one arm64
 #   - TEST DOUBLES: the stand-in Nomad release mirror (tests/tools/stand_in_nomad/) served on the network's
-#     gateway, and the Nomad API double (tests/tools/nomad_api_double/) on 127.0.0.1
+#     gateway, and the Nomad API double (tests/tools/nomad_api_double/): its HTTP API on 127.0.0.1, its client RPC
+#     routes on the gateway at the servers' NodePort (30647, where the clients' `servers` point), over mutual TLS;
+#     it follows the servers' ConfigMap (tests/e2e/demo/server_config.py), so it enforces what the role configured
 set -euo pipefail
 # shellcheck source=tests/e2e/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -48,11 +50,15 @@ done
 gateway="$(podman network inspect "$DEMO_NETWORK" --format '{{range .Subnets}}{{.Gateway}}{{end}}')"
 [ -n "$gateway" ] || { log "no gateway address on network $DEMO_NETWORK"; exit 1; }
 
-# TEST DOUBLE: the stand-in Nomad release mirror. Built once (stable throwaway key), served on the
-# podman network's gateway so the controller and the containers use the same URL.
-if [ ! -f "$DEMO_STATE/mirror/fingerprint" ]; then
+# TEST DOUBLE: the stand-in Nomad release mirror. Built once (stable throwaway key) and again when the stand-in's
+# sources change (the controller's cache of the old artifacts goes with it); served on the podman network's
+# gateway so the controller and the containers use the same URL.
+stand_in_sum="$(cat tests/tools/stand_in_nomad/nomad.sh.in tests/tools/stand_in_nomad/agent.py tests/tools/stand_in_nomad/build_mirror.sh | sha256sum | cut -c1-16)"
+if [ ! -f "$DEMO_STATE/mirror/fingerprint" ] || [ "$(cat "$DEMO_STATE/mirror.source" 2>/dev/null)" != "$stand_in_sum" ]; then
   log "building the stand-in Nomad mirror (test double)"
   bash tests/tools/stand_in_nomad/build_mirror.sh "$DEMO_STATE/mirror" >/dev/null
+  rm -rf "$DEMO_STATE/controller-cache"
+  echo "$stand_in_sum" > "$DEMO_STATE/mirror.source"
 fi
 if ! alive "$DEMO_STATE/mirror.pid" http.server || [ "$(cat "$DEMO_STATE/mirror.addr" 2>/dev/null)" != "$gateway" ]; then
   if [ -f "$DEMO_STATE/mirror.pid" ]; then kill "$(cat "$DEMO_STATE/mirror.pid")" 2>/dev/null || true; fi
@@ -65,21 +71,42 @@ if ! alive "$DEMO_STATE/mirror.pid" http.server || [ "$(cat "$DEMO_STATE/mirror.
   for _ in $(seq 50); do curl -fsS -o /dev/null "$(cat "$DEMO_STATE/mirror.url")/fingerprint" 2>/dev/null && break; sleep 0.1; done
 fi
 
-# TEST DOUBLE: the Nomad API double with ACLs on (state lives in its process).
-if ! alive "$DEMO_STATE/nomad-double.pid" tests.tools.nomad_api_double; then
-  log "starting the Nomad API double (test double)"
-  rm -f "$DEMO_STATE/nomad-double.url"
-  setsid "$DEMO_ROOT/.venv/bin/python" -m tests.tools.nomad_api_double --acl --url-file "$DEMO_STATE/nomad-double.url" \
-    > "$DEMO_STATE/nomad-double.log" 2>&1 < /dev/null &
-  echo $! > "$DEMO_STATE/nomad-double.pid"
-  for _ in $(seq 50); do [ -s "$DEMO_STATE/nomad-double.url" ] && break; sleep 0.1; done
-fi
-
-# TEST MATERIAL: a throwaway CA and client certificate for the edge clients (TLS is on by default);
-# the certificates live 2 days, so they are rewritten when older than one.
-if [ -z "$(find "$DEMO_STATE/tls/client-key.pem" -mtime -1 2>/dev/null)" ]; then
+# TEST MATERIAL: a throwaway CA, server and client certificates (server.global.nomad / client.global.nomad, as Nomad's
+# verify_server_hostname wants them); they live 2 days, so they are rewritten when older than one (or made before
+# they carried those names), and the double restarted with them.
+if [ -z "$(find "$DEMO_STATE/tls/client-key.pem" -mtime -1 2>/dev/null)" ] || [ ! -f "$DEMO_STATE/tls/nomad-names" ]; then
   mkdir -p "$DEMO_STATE/tls"
   "$DEMO_ROOT/.venv/bin/python" -m tests.tools.nomad_api_double.testca "$DEMO_STATE/tls" >/dev/null
+  touch "$DEMO_STATE/tls/nomad-names"
+  if [ -f "$DEMO_STATE/nomad-double.pid" ]; then kill "$(cat "$DEMO_STATE/nomad-double.pid")" 2>/dev/null || true; fi
+fi
+
+# TEST DOUBLE: the Nomad API double with ACLs on (state lives in its process): the HTTP API on 127.0.0.1 (NOMAD_ADDR),
+# the client RPC routes on the gateway at the servers' RPC NodePort with the servers' certificate, requiring a
+# client certificate of the demo CA (inventories/local: nomad_client_servers = <gateway>:30647).
+rpc_listen="$gateway:30647"
+if ! alive "$DEMO_STATE/nomad-double.pid" "rpc-listen $rpc_listen"; then
+  log "starting the Nomad API double (test double)"
+  if [ -f "$DEMO_STATE/nomad-double.pid" ]; then kill "$(cat "$DEMO_STATE/nomad-double.pid")" 2>/dev/null || true; fi
+  rm -f "$DEMO_STATE/nomad-double.url"
+  setsid "$DEMO_ROOT/.venv/bin/python" -m tests.tools.nomad_api_double --acl --url-file "$DEMO_STATE/nomad-double.url" \
+    --rpc-listen "$rpc_listen" --rpc-tls-cert "$DEMO_STATE/tls/server.pem" --rpc-tls-key "$DEMO_STATE/tls/server-key.pem" \
+    --rpc-tls-client-ca "$DEMO_STATE/tls/ca.pem" > "$DEMO_STATE/nomad-double.log" 2>&1 < /dev/null &
+  echo $! > "$DEMO_STATE/nomad-double.pid"
+  for _ in $(seq 50); do [ -s "$DEMO_STATE/nomad-double.url" ] && break; sleep 0.1; done
+  # A new double is a new cluster: node identities it did not sign are refused. Hosts kept from an earlier demo
+  # forget their client state (node ID, identity) and join it as new nodes at their next converge.
+  for name in "${DEMO_CONTAINERS[@]}"; do
+    podman exec "$name" sh -c 'systemctl stop nomad 2>/dev/null; rm -rf /opt/nomad/data/client' >/dev/null 2>&1 || true
+  done
+fi
+# TEST HARNESS: the double follows the servers' ConfigMap the server role applies (enforcement, node_gc_threshold,
+# heartbeats, advertise.rpc), as Nomad servers would start with it.
+if ! alive "$DEMO_STATE/server-config.pid" "server_config.py --double $(cat "$DEMO_STATE/nomad-double.url")"; then
+  if [ -f "$DEMO_STATE/server-config.pid" ]; then kill "$(cat "$DEMO_STATE/server-config.pid")" 2>/dev/null || true; fi
+  setsid "$DEMO_ROOT/.venv/bin/python" tests/e2e/demo/server_config.py --double "$(cat "$DEMO_STATE/nomad-double.url")" \
+    > "$DEMO_STATE/server-config.log" 2>&1 < /dev/null &
+  echo $! > "$DEMO_STATE/server-config.pid"
 fi
 
 # The servers' TLS Secret, as a user's PKI would provide it (the server role's default TLS source).

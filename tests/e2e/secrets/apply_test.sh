@@ -66,8 +66,10 @@ nomad_server_edge_node_port_rpc: 30748
 nomad_node_pools: [{name: secrets-test}]
 nomad_namespaces: []
 YML
+# The demo host has registered: the role writes a token only before the agent's first start unless told always.
 cat > "$work/client.yml" <<YML
 nomad_client_intro_token: "$intro_token"
+nomad_client_intro_token_delivery: always
 YML
 
 play() {  # play NAME ARGS...: one sampled ansible-playbook run

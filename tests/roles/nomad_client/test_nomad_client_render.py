@@ -192,22 +192,28 @@ def test_tls_is_on_by_default(rendered, host):
     assert tls[0]["http"] is True and tls[0]["rpc"] is True and tls[0]["verify_server_hostname"] is True
 
 
-# command/agent/command.go handleSignals: on SIGINT (the unit's KillSignal) the agent returns at
-# once unless leave_on_interrupt is set (SIGTERM: leave_on_terminate); only terminateGracefully -> client.Leave
-# -> DrainSelf (client/drain.go) drains. DrainSelf waits deadline + 5 s, so systemd's stop timeout must be longer.
-def test_drain_on_shutdown_sets_the_leave_flags_and_a_longer_stop_timeout(rendered):
+# command/agent/command.go handleSignals: SIGTERM leaves (terminateGracefully -> client.Leave -> DrainSelf,
+# client/drain.go) only with leave_on_terminate, SIGINT only with leave_on_interrupt; otherwise the agent returns at
+# once and its tasks keep running. DrainSelf marks the node ineligible and re-registration keeps it so
+# (nomad/state/state_store.go upsertNodeTxn, hashicorp/nomad#17093). On Linux a stop (the unit's KillSignal SIGTERM)
+# drains and the role's restarts (SIGINT) do not: leave_on_interrupt must stay off. DrainSelf waits deadline + 5 s,
+# so systemd's stop timeout must be longer. Windows has one stop path, the service stop (leave_on_interrupt).
+def test_drain_on_shutdown_drains_on_stop_only_and_a_longer_stop_timeout(rendered):
     conf = parsed(rendered, "linux-arm64")
     assert conf["client"][0]["drain_on_shutdown"][0]["deadline"] == '"2m30s"'
-    assert conf.get("leave_on_interrupt") is True and conf.get("leave_on_terminate") is True
+    assert conf.get("leave_on_terminate") is True and conf.get("leave_on_interrupt") is False
     unit = unit_directives(rendered, "linux-arm64")
-    assert unit["KillSignal"] == "SIGINT"
+    assert unit["KillSignal"] == "SIGTERM"
     assert int(unit["TimeoutStopSec"]) > 150 + 5, unit.get("TimeoutStopSec")
+    windows = parsed(rendered, "windows-amd64")
+    assert windows.get("leave_on_interrupt") is True and windows.get("leave_on_terminate") is False
 
 
 def test_no_drain_no_leave_flags_and_default_stop_timeout(rendered):
     conf = parsed(rendered, "linux-defaults")
     assert "leave_on_interrupt" not in conf and "leave_on_terminate" not in conf
     assert "TimeoutStopSec" not in unit_directives(rendered, "linux-defaults")
+    assert unit_directives(rendered, "linux-defaults")["KillSignal"] == "SIGINT"
 
 
 # The agent sends READY=1 to systemd once its signal handlers are set up

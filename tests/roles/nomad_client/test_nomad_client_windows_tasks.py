@@ -143,7 +143,7 @@ def test_old_versions_stop_the_service_before_replacing_the_binary():
 
 
 def test_restart_handler_skips_after_the_installer_restarted_the_service():
-    handler = next(h for h in load("handlers/main.yml") if module_of(h) == "ansible.windows.win_service")
+    handler = next(h for h in load("handlers/main.yml") if h["name"] == "Restart nomad (Windows)")
     variables = trusted({"__nomad_client_os": "windows", "__nomad_client_service": {"changed": False},
                          "__nomad_client_win_service_install": {"changed": True}})
     templar = Templar(loader=DataLoader(), variables=variables)

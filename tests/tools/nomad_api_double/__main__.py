@@ -1,6 +1,7 @@
 """Run the Nomad API double as a process: python -m tests.tools.nomad_api_double --port 14646 [--acl] ..."""
 
 import argparse
+import json
 import signal
 import sys
 
@@ -18,16 +19,36 @@ def main(argv=None):
     parser.add_argument("--tls-key")
     parser.add_argument("--tls-client-ca", help="require client certificates signed by this CA")
     parser.add_argument("--url-file", help="write the base URL here once listening")
+    parser.add_argument("--rpc-listen", action="append", default=[], metavar="HOST:PORT",
+                        help="also serve the client RPC routes (/_double/rpc/, what Nomad's port 4647 carries) here; "
+                             "repeatable")
+    parser.add_argument("--rpc-tls-cert")
+    parser.add_argument("--rpc-tls-key")
+    parser.add_argument("--rpc-tls-client-ca", help="RPC callers need a certificate of this CA naming "
+                                                    "client.<region>.nomad or server.<region>.nomad")
+    parser.add_argument("--server-config", help="the servers' agent configuration as JSON ({server: {...}, "
+                                                "advertise: {rpc: ...}}), as /_double/server-config takes it")
     parser.add_argument("--record", help="append every request (method, path, query, JSON body) to this JSONL file "
                                          "(default: $NOMAD_API_DOUBLE_RECORD)")
     args = parser.parse_args(argv)
     state = DoubleState(acl=args.acl, nodes=args.nodes)
+    if args.server_config:
+        with open(args.server_config) as handle:
+            state.set_server_config(json.load(handle))
     double = NomadAPIDouble(state, host=args.host, port=args.port, tls_cert=args.tls_cert,
                             tls_key=args.tls_key, tls_client_ca=args.tls_client_ca, record=args.record)
+    rpc = []
+    for listen in args.rpc_listen:
+        host, port = listen.rsplit(":", 1)
+        rpc.append(NomadAPIDouble(state, host=host.strip("[]"), port=int(port), tls_cert=args.rpc_tls_cert,
+                                  tls_key=args.rpc_tls_key, tls_client_ca=args.rpc_tls_client_ca,
+                                  rpc_only=True).start())
     if args.url_file:
         with open(args.url_file, "w") as handle:
             handle.write(double.url + "\n")
     sys.stdout.write("nomad api double listening on %s\n" % double.url)
+    for listener in rpc:
+        sys.stdout.write("client RPC routes (test double, not Nomad's RPC) on %s\n" % listener.url)
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, lambda *_: double.shutdown_from_signal())
     double.serve_forever()

@@ -40,12 +40,13 @@ def parse_duration(value):
         return int(value)
     if not isinstance(value, str) or not value:
         raise ValueError("invalid duration %r" % (value,))
-    if value == "0":
+    if value in ("0", "+0", "-0"):
         return 0
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", value)
-    if not parts or "".join(n + u for n, u in parts) != value:
+    sign, body = (-1, value[1:]) if value[0] == "-" else (1, value[1:] if value[0] == "+" else value)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", body)
+    if not parts or "".join(n + u for n, u in parts) != body:
         raise ValueError('time: invalid duration "%s"' % value)
-    return int(sum(float(n) * _DUR_UNITS[u] for n, u in parts))
+    return sign * int(sum(float(n) * _DUR_UNITS[u] for n, u in parts))
 
 
 def format_duration(ns):

@@ -22,8 +22,6 @@ ACL_VOLUME_RE = re.compile(r"^[a-zA-Z0-9-*]{1,128}$")  # acl/policy.go validVolu
 NS = 10 ** 9
 TOKEN_MIN_TTL = 60 * NS  # nomad/config.go DefaultConfig ACLTokenMinExpirationTTL
 TOKEN_MAX_TTL = 24 * 3600 * NS  # ... ACLTokenMaxExpirationTTL
-INTRO_DEFAULT_TTL = 5 * 60 * NS  # server.client_introduction default_identity_ttl
-INTRO_MAX_TTL = 30 * 60 * NS  # server.client_introduction max_identity_ttl
 
 # acl/policy.go isNamespaceCapabilityValid
 NAMESPACE_CAPABILITIES = frozenset((

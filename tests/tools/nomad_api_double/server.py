@@ -101,8 +101,11 @@ class Plumbing(RequestHelpers, BaseHTTPRequestHandler):
             fault = self._fault()
             if fault:
                 raise HTTPFailure(fault["status"], fault.get("body", "injected fault"))
+            if self.server.rpc_only and not self.route_path.startswith("/_double/rpc/"):
+                raise HTTPFailure(404, "Invalid URL")  # the RPC port serves no HTTP API
             handler, groups = self._route()
             with self.state.lock:
+                self.state.tick()  # what fell due since the last request (lifecycle.py), before answering
                 result = handler(self, *groups)
             self._answer(*result)
         except RuleError as exc:
@@ -202,8 +205,12 @@ class NomadAPIDouble(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, state=None, host="127.0.0.1", port=0, tls_cert=None, tls_key=None, tls_client_ca=None,
-                 record=None):
+                 record=None, rpc_only=False):
+        """rpc_only: this listener stands for the servers' RPC port (4647): it answers only /_double/rpc/ and,
+        with a client CA, checks the caller's certificate names as Nomad's servers do (verify_server_hostname)."""
         self.state = state or DoubleState()
+        self.rpc_only = rpc_only
+        self.verify_peer_names = bool(rpc_only and tls_client_ca)
         self.record_path = record or os.environ.get(RECORD_ENV) or None
         super().__init__((host, port), Handler)
         scheme = "http"

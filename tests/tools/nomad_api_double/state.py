@@ -1,6 +1,9 @@
 """DoubleState: everything the Nomad API double holds, guarded by one lock, and the state changes of
 nodes, jobs, evaluations, allocations and deployments (handlers call these methods instead of writing the
-tables, so a clock or an event stream can hook in one place).
+tables, so a clock or an event stream can hook in one place). The nodes' life over time (registration,
+heartbeats, identities, heartbeat expiry, allocations on disconnected nodes, node GC, the scheduler
+stand-in's placement) is lifecycle.py's NodeLifecycle, mixed in here; every rule reads the one Clock
+(clock.py).
 
 Every change method publishes the events of its change through publish() (events.py, the event broker
 behind GET /v1/event/stream), with the Raft message Type Nomad gives the whole transaction
@@ -9,34 +12,26 @@ nodes down, say) publishes by calling the node, allocation or job helpers here, 
 stream with nothing else to do."""
 
 import copy
-import fnmatch
 import threading
-import time
 import uuid
 
 from . import events as broker
+from .clock import Clock
 from .job_spec import job_spec
+from .lifecycle import EV_MISSED, EV_REREG_HEARTBEAT, NodeLifecycle
 
 WINDOWS_OS_NAME = "Microsoft Windows Server 2022 Datacenter"  # client/fingerprint/host.go: os.name = Platform
 
 DAY_NS = 24 * 3600 * 10 ** 9  # nomad/structs/node_pool.go DefaultNodePoolNodeIdentityTTL
 JOB_TRACKED_VERSIONS = 6  # nomad/structs/structs.go JobDefaultTrackedVersions (server job_tracked_versions)
-MAX_NODE_EVENTS = 10  # nomad/structs/structs.go MaxRetainedNodeEvents
-# scheduler/structs: the descriptions the scheduler gives allocations of a node that is gone
-ALLOC_LOST = "alloc is lost since its node is down"
-ALLOC_UNKNOWN = "alloc is unknown since its node is disconnected"
-TERMINAL_CLIENT = ("complete", "failed", "lost")
 
 
-def _now_rfc3339():
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-class DoubleState:
+class DoubleState(NodeLifecycle):
     """All server-side state of the double, guarded by one lock."""
 
     def __init__(self, acl=False, nodes=4, region="global"):
         self.lock = threading.RLock()
+        self.clock = Clock()
         self.region = region
         self.acl_enabled = acl
         self.index = 100
@@ -78,6 +73,7 @@ class DoubleState:
             self.node_pools[name] = {"Name": name, "Description": desc, "Meta": None, "NodeIdentityTTL": DAY_NS,
                                      "SchedulerConfiguration": None, "CreateIndex": 1, "ModifyIndex": 1}
         self.namespaces["default"] = self._namespace("default", "Default shared namespace", None, 1)
+        self._init_lifecycle()
         self.add_nodes(nodes)
 
     # -- helpers ---------------------------------------------------------------
@@ -90,7 +86,8 @@ class DoubleState:
         """Hand the events of the change at ``index`` to the event broker (one buffer item per index)."""
         self.events.publish(index, events)
 
-    def node_event(self, node, event_type):
+    def node_stream_event(self, node, event_type):
+        """A Node event of the stream (NodeEvent is the node's own Events list: lifecycle.py node_event)."""
         return broker.make_event("Node", event_type, node["ID"], "", broker.node_payload(node))
 
     def alloc_event(self, alloc, event_type):
@@ -114,22 +111,14 @@ class DoubleState:
                                  {"Deployment": broker.public(dep)}, [dep["JobID"]])
 
     @staticmethod
-    def add_node_event(node, message, idx, subsystem="Cluster", details=None):
-        """A NodeEvent on the node (the last MAX_NODE_EVENTS are kept)."""
-        node.setdefault("Events", [])
-        node["Events"] = (node["Events"] + [{"Message": message, "Subsystem": subsystem, "Details": details,
-                                             "Timestamp": _now_rfc3339(), "CreateIndex": idx}])[-MAX_NODE_EVENTS:]
-
-    @staticmethod
     def _namespace(name, description, meta, index):
         return {"Name": name, "Description": description, "Quota": "", "Capabilities": None,
                 "NodePoolConfiguration": None, "VaultConfiguration": None, "ConsulConfiguration": None,
                 "Meta": meta, "RequiredExtraClaims": None, "OptionalExtraClaims": None,
                 "CreateIndex": index, "ModifyIndex": index}
 
-    @staticmethod
-    def fake_node(i):
-        """The i-th deterministic fake node (add_nodes), not yet in the state."""
+    def fake_node(self, i):
+        """The i-th deterministic fake node (add_nodes), not yet in the state, with a simulated agent."""
         pools = ("default", "edge-arm", "edge-x86", "gpu")
         node_id = str(uuid.UUID(int=(0x5EED << 96) + i))
         pool = pools[i % len(pools)]
@@ -140,7 +129,9 @@ class DoubleState:
             "ID": node_id, "SecretID": "", "Name": "edge-%05d" % i, "Datacenter": "dc%d" % (1 + i % 2),
             "NodePool": pool, "NodeClass": "gpu" if pool == "gpu" else "", "HTTPAddr": address + ":4646",
             "TLSEnabled": False, "Status": "down" if i % 7 == 6 else "ready", "StatusDescription": "",
-            "SchedulingEligibility": "eligible", "Drain": False, "DrainStrategy": None, "LastDrain": None,
+            "StatusUpdatedAt": self.clock.now_ns() // 10 ** 9, "SchedulingEligibility": "eligible",
+            "DrainStrategy": None, "LastDrain": None, "Events": [], "IdentitySigningKeyID": "",
+            "LastMissedHeartbeatIndex": 0, "LastAllocUpdateIndex": 0,
             "Attributes": {"os.name": WINDOWS_OS_NAME if windows else "ubuntu",
                            "kernel.name": "windows" if windows else "linux",
                            "cpu.arch": arch, "nomad.version": "2.0.5", "unique.network.ip-address": address},
@@ -148,11 +139,13 @@ class DoubleState:
             "Drivers": {"exec": {"Attributes": None, "Detected": True, "Healthy": True, "HealthDescription": "Healthy",
                                  "UpdateTime": "2026-11-24T10:00:00Z"}},
             "HostVolumes": {}, "CreateIndex": 20 + i, "ModifyIndex": 20 + i,
-            "_drain_reads": 0,
+            "_drain_reads": 0, "_agent": "simulated", "_hb_deadline": None,
         }
 
     def add_nodes(self, count, start=0):
-        """Deterministic fake client nodes: 4 pools x 2 datacenters x linux/windows x amd64/arm64."""
+        """Deterministic fake client nodes: 4 pools x 2 datacenters x linux/windows x amd64/arm64. Their agents
+        are simulated: they keep heartbeating (no timer expires) until a test silences one
+        (/_double/node-agent); a `down` one is garbage-collected like any down node."""
         for i in range(start, start + count):
             node = self.fake_node(i)
             self.nodes[node["ID"]] = node
@@ -162,49 +155,56 @@ class DoubleState:
                                          "SchedulerConfiguration": None, "CreateIndex": 10, "ModifyIndex": 10}
 
     # -- nodes: drain and eligibility (nomad/node_endpoint.go UpdateDrain, UpdateEligibility) ------------
-    def start_drain(self, node, deadline, ignore_system_jobs, meta):
-        """A drain starts: the node turns ineligible; a negative deadline (force) stops its allocations at once.
-        Returns the index of the drain update."""
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    def start_drain(self, node, deadline, ignore_system_jobs, meta, accessor=""):
+        """A drain starts or is updated (updateNodeDrainImpl): the node turns ineligible; ForceDeadline =
+        now + deadline when the deadline is positive; an update keeps StartedAt; a negative deadline (force)
+        stops its allocations at once. Returns the index of the drain update."""
+        now = self.clock.now_ns()
+        stamp = self.clock.rfc3339(now)
+        old = node.get("DrainStrategy")
         node["DrainStrategy"] = {"Deadline": deadline, "IgnoreSystemJobs": ignore_system_jobs,
-                                 "ForceDeadline": "0001-01-01T00:00:00Z", "StartedAt": now}
-        node["Drain"] = True
+                                 "ForceDeadline": self.clock.rfc3339(now + deadline) if deadline > 0
+                                 else "0001-01-01T00:00:00Z",
+                                 "StartedAt": old["StartedAt"] if old else stamp}
         node["SchedulingEligibility"] = "ineligible"
         node["_drain_reads"] = 0
-        node["LastDrain"] = {"StartedAt": now, "UpdatedAt": now, "Status": "draining", "AccessorID": "", "Meta": meta}
-        idx = self.next_index()
-        node["ModifyIndex"] = idx
-        self.add_node_event(node, "Node drain strategy set", idx, subsystem="Drain")
-        self.publish(idx, [self.node_event(node, "NodeDrain")])  # NodeUpdateDrainRequestType
+        node["LastDrain"] = {"StartedAt": node["DrainStrategy"]["StartedAt"], "UpdatedAt": stamp,
+                             "Status": "draining", "AccessorID": accessor, "Meta": meta}
+        node["StatusUpdatedAt"] = now // 10 ** 9
+        idx = self._write_node(node)
+        self.node_event(node, "Node drain strategy updated" if old else "Node drain strategy set", "Drain", index=idx)
+        self.publish(idx, [self.node_stream_event(node, "NodeDrain")])  # NodeUpdateDrainRequestType
         if deadline < 0:  # force: allocations stopped at once
             self.finish_drain(node, "complete")
         return idx
 
     def stop_drain(self, node, mark_eligible):
-        """A drain update without a DrainSpec: a running drain is canceled; MarkEligible makes the node eligible.
-        Returns the index of the update."""
+        """A drain update without a DrainSpec: a running drain is canceled; only MarkEligible makes the node
+        eligible (otherwise it stays ineligible). Returns the index of the update."""
         if node["DrainStrategy"] is not None:
-            self.finish_drain(node, "canceled", publish=False)
+            self.finish_drain(node, "canceled", event="Node drain disabled", publish=False)
         if mark_eligible:
             node["SchedulingEligibility"] = "eligible"
-        idx = self.next_index()
-        node["ModifyIndex"] = idx
-        self.add_node_event(node, "Node drain disabled", idx, subsystem="Drain")
-        self.publish(idx, [self.node_event(node, "NodeDrain")])  # one UpdateDrain transaction
+        node["StatusUpdatedAt"] = self.clock.now_ns() // 10 ** 9
+        idx = self._write_node(node)
+        self.publish(idx, [self.node_stream_event(node, "NodeDrain")])  # one UpdateDrain transaction
         return idx
 
-    def finish_drain(self, node, status, publish=True):
-        """A drain ends (complete or canceled); LastDrain keeps its outcome. The drainer completes a drain in a
-        transaction of its own (nomad/drainer/drainer.go, BatchNodeUpdateDrainRequestType: Type NodeDrain)."""
+    def finish_drain(self, node, status, event="Node drain complete", publish=True):
+        """A drain ends (complete: the drainer's NodesDrainComplete, MarkEligible false; or canceled);
+        LastDrain keeps its outcome; a complete drain has migrated the node's allocations. The drainer
+        completes a drain in a transaction of its own (nomad/drainer/drainer.go, BatchNodeUpdateDrainRequestType:
+        Type NodeDrain)."""
         node["DrainStrategy"] = None
-        node["Drain"] = False
-        idx = node["ModifyIndex"] = self.next_index()
+        idx = self._write_node(node)
+        self.node_event(node, event, "Drain", index=idx)
         if node["LastDrain"]:
             node["LastDrain"]["Status"] = status
-            node["LastDrain"]["UpdatedAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            node["LastDrain"]["UpdatedAt"] = self.clock.rfc3339()
         if publish:
-            self.add_node_event(node, "Node drain complete", idx, subsystem="Drain")
-            self.publish(idx, [self.node_event(node, "NodeDrain")])
+            self.publish(idx, [self.node_stream_event(node, "NodeDrain")])
+        if status == "complete":
+            self.migrate_allocs(node)
 
     def tick_drain(self, node):
         """The stand-in for time of a drain: a draining node's drain completes after drain_polls reads."""
@@ -214,74 +214,49 @@ class DoubleState:
                 self.finish_drain(node, "complete")
 
     def set_eligibility(self, node, value):
-        """The node's scheduling eligibility; returns the index of the update."""
+        """updateNodeEligibilityImpl: the node's scheduling eligibility; the same value again is a no-op
+        (no Raft write, index 0). Returns the index of the update."""
+        if node["SchedulingEligibility"] == value:
+            return 0
         node["SchedulingEligibility"] = value
-        idx = self.next_index()
-        node["ModifyIndex"] = idx
-        self.add_node_event(node, "Node marked as %s for scheduling" % value, idx)
-        self.publish(idx, [self.node_event(node, "NodeEligibility")])  # NodeUpdateEligibilityRequestType
+        node["StatusUpdatedAt"] = self.clock.now_ns() // 10 ** 9
+        idx = self._write_node(node)
+        self.node_event(node, "Node marked as %s for scheduling" % value, index=idx)
+        self.publish(idx, [self.node_stream_event(node, "NodeEligibility")])  # NodeUpdateEligibilityRequestType
+        if value == "eligible":
+            self.reconcile_jobs()
         return idx
 
     def update_node_attributes(self, node, attributes):
         """The node's agent came back with changed attributes (e.g. a new nomad.version): it registers again
         (Node.Register, Type NodeRegistration)."""
         node["Attributes"].update(attributes)
-        idx = node["ModifyIndex"] = self.next_index()
-        self.publish(idx, [self.node_event(node, "NodeRegistration")])
+        idx = self._write_node(node)
+        self.publish(idx, [self.node_stream_event(node, "NodeRegistration")])
 
-    def register_node(self, name, node_pool="default", datacenter="dc1", node_class=""):
-        """A new client registers (nomad/node_endpoint.go Node.Register): status initializing; a node pool
-        that does not exist is created in the same transaction (fetchOrCreateNodePoolTxn), which puts a
-        NodePool event beside the Node event, both of Type NodeRegistration."""
+    def register_fake_node(self, name, node_pool="default", datacenter="dc1", node_class=""):
+        """A new client with a simulated agent registers (nomad/node_endpoint.go Node.Register): status
+        initializing; a node pool that does not exist is created (fetchOrCreateNodePoolTxn; its NodePool event
+        is of Type NodeRegistration too)."""
         node = self.fake_node(len(self.nodes))
-        node["ID"] = str(uuid.uuid4())
-        idx = self.next_index()
-        created_pool = node_pool not in self.node_pools
-        node.update({"Name": name, "NodePool": node_pool, "Datacenter": datacenter, "NodeClass": node_class,
-                     "Status": "initializing", "CreateIndex": idx, "ModifyIndex": idx})
-        self.nodes[node["ID"]] = node
-        out = [self.node_event(node, "NodeRegistration")]
-        if created_pool:
-            self.node_pools[node_pool] = {"Name": node_pool, "Description": "", "Meta": None,
-                                          "NodeIdentityTTL": DAY_NS, "SchedulerConfiguration": None,
-                                          "CreateIndex": idx, "ModifyIndex": idx}
-            out.append(broker.make_event("NodePool", "NodeRegistration", node_pool, "",
-                                         {"NodePool": dict(self.node_pools[node_pool])}))
-        self.add_node_event(node, "Node registered", idx)
-        self.publish(idx, out)
+        node.update({"ID": str(uuid.uuid4()), "Name": name, "NodePool": node_pool, "Datacenter": datacenter,
+                     "NodeClass": node_class, "Status": "initializing"})
+        pool_events = self.create_pool_for_node(node_pool) if node_pool not in self.node_pools else []
+        self.upsert_node(node, None, pool_events)
         return node
 
-    def set_node_status(self, node, status):
-        """The node's status changes (nomad/node_endpoint.go Node.UpdateStatus; nomad/heartbeat.go
-        invalidateHeartbeat makes a node that missed its heartbeats "down", or "disconnected" when its
-        allocations may reconnect): Type NodeStreamEvent (NodeUpdateStatusRequestType). Then the scheduler
-        marks the node's running allocations lost (down) or unknown (disconnected) in a plan of its own:
-        Type PlanResult (ApplyPlanResultsRequestType)."""
-        previous = node["Status"]
-        if previous == status:
+    def change_node_status(self, node, status):
+        """What /_double/node-status stands in for: a node's heartbeats stop (down or disconnected, "Node
+        heartbeat missed", as nomad/heartbeat.go invalidateHeartbeat) or come back (ready; "Node reregistered
+        by heartbeat" after down, as Node.UpdateStatus). None when the node already has that status."""
+        if node["Status"] == status:
             return None
-        idx = node["ModifyIndex"] = self.next_index()
-        node["Status"] = status
-        node["StatusUpdatedAt"] = int(time.time())
+        event = None
         if status in ("down", "disconnected"):
-            node["LastMissedHeartbeatIndex"] = idx  # StateStore.updateNodeStatusTxn
-            self.add_node_event(node, "Node heartbeat missed", idx)  # NodeHeartbeatEventMissed
-        elif status == "ready" and previous in ("down", "disconnected"):
-            self.add_node_event(node, "Node reregistered by heartbeat", idx)  # NodeHeartbeatEventReregistered
-        self.publish(idx, [self.node_event(node, "NodeStreamEvent")])
-        if status in ("down", "disconnected"):
-            gone = [a for a in self.allocs.values() if a["NodeID"] == node["ID"]
-                    and a["ClientStatus"] not in TERMINAL_CLIENT and a["DesiredStatus"] == "run"]
-            if gone:
-                plan = self.next_index()
-                for alloc in gone:
-                    if status == "down":
-                        alloc.update({"ClientStatus": "lost", "DesiredStatus": "stop", "DesiredDescription": ALLOC_LOST})
-                    else:
-                        alloc.update({"ClientStatus": "unknown", "DesiredDescription": ALLOC_UNKNOWN})
-                    alloc.update({"ModifyIndex": plan, "AllocModifyIndex": plan, "ModifyTime": time.time_ns()})
-                self.publish(plan, [self.alloc_event(a, "PlanResult") for a in gone])
-        return idx
+            event = (EV_MISSED, None)
+        elif status == "ready" and node["Status"] == "down":
+            event = (EV_REREG_HEARTBEAT, None)
+        return self.set_node_status(node, status, event)
 
     # -- allocations (the client's updates: nomad/node_endpoint.go Node.UpdateAlloc) -------------------------
     def set_alloc_client_status(self, allocs, status, description=""):
@@ -291,7 +266,7 @@ class DoubleState:
         idx = self.next_index()
         for alloc in allocs:
             alloc.update({"ClientStatus": status, "ClientDescription": description, "ModifyIndex": idx,
-                          "ModifyTime": time.time_ns()})
+                          "ModifyTime": self.clock.now_ns()})
         self.publish(idx, [self.alloc_event(a, "AllocationUpdated") for a in allocs])
         return idx
 
@@ -303,7 +278,7 @@ class DoubleState:
         changed = old is None or job_spec(old) != job_spec(job)
         if changed:
             job.update({"Status": "pending" if job["Type"] != "batch" else "running", "StatusDescription": "",
-                        "Version": (old["Version"] + 1) if old else 0, "SubmitTime": time.time_ns(),
+                        "Version": (old["Version"] + 1) if old else 0, "SubmitTime": self.clock.now_ns(),
                         "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx, "JobModifyIndex": idx,
                         "Stable": False})
             self.jobs[key] = job
@@ -340,7 +315,7 @@ class DoubleState:
         target["Stable"] = False
         idx = self.next_index()
         target.update({"Status": "pending" if target["Type"] != "batch" else "running", "StatusDescription": "",
-                       "Version": old["Version"] + 1, "SubmitTime": time.time_ns(), "CreateIndex": old["CreateIndex"],
+                       "Version": old["Version"] + 1, "SubmitTime": self.clock.now_ns(), "CreateIndex": old["CreateIndex"],
                        "ModifyIndex": idx, "JobModifyIndex": idx})
         self.jobs[key] = target
         self.keep_job_version(key, target)
@@ -364,13 +339,16 @@ class DoubleState:
         # JobDeregisterRequestType: a purge sends the job with Deleted true (JobEvent), a stop the stopped job
         self.publish(idx, [self.job_event(dict(job, Namespace=key[0]), "JobDeregistered", deleted=purge),
                            self.eval_event(ev, "JobDeregistered")])
+        for alloc in self.allocs.values():  # the scheduler stops a deregistered job's allocations
+            if (alloc["Namespace"], alloc["JobID"]) == key and alloc["DesiredStatus"] == "run":
+                self._stop(alloc, "alloc not needed due to job update", "complete")
         return ev
 
     def new_eval(self, job, trigger, idx):
         """nomad/job_endpoint.go doRegister: a pending evaluation; the scheduler (here: reads of the
         eval or of the job's deployment, see tick_eval) completes it and only then creates the
         deployment (CE: multiregionCreateDeployment returns nil)."""
-        now = time.time_ns()
+        now = self.clock.now_ns()
         ev = {"ID": str(uuid.uuid4()), "Namespace": job["Namespace"], "Priority": job.get("Priority", 50),
               "Type": job.get("Type", "service"), "TriggeredBy": trigger, "JobID": job["ID"],
               "JobModifyIndex": job.get("JobModifyIndex", idx), "NodeID": "", "NodeModifyIndex": 0,
@@ -393,11 +371,11 @@ class DoubleState:
         if ev["_reads"] <= st.eval_polls:
             return
         idx = st.next_index()
-        ev.update({"Status": "complete", "ModifyIndex": idx, "ModifyTime": time.time_ns()})
+        ev.update({"Status": "complete", "ModifyIndex": idx, "ModifyTime": self.clock.now_ns()})
         version = ev["_deploy"]
         key = (ev["Namespace"], ev["JobID"])
         job = st.jobs.get(key)
-        plan = []  # the scheduler's plan (ApplyPlanResultsRequestType: Type PlanResult)
+        plan = []  # the scheduler's plan (ApplyPlanResultsRequestType: Type PlanResult): deployment and allocations
         if version is not None and job is not None and job["Version"] == version:
             dep = {"ID": str(uuid.uuid4()), "Namespace": key[0], "JobID": key[1], "JobVersion": version,
                    "JobModifyIndex": job["JobModifyIndex"], "JobSpecModifyIndex": job["JobModifyIndex"],
@@ -407,47 +385,15 @@ class DoubleState:
             st.deployments[key] = dep
             ev["DeploymentID"] = dep["ID"]
             plan.append(self.deployment_event(dep, "PlanResult"))
-        if job is not None and ev["TriggeredBy"] == "job-register" and not job.get("Stop"):
-            plan.extend(self.alloc_event(a, "PlanResult") for a in self.place(job, ev, idx))
-        self.publish(idx, plan)
+        self._plan = (idx, plan)
+        try:
+            if ev["TriggeredBy"] == "job-register":
+                st.reconcile_job(key)
+        finally:
+            self.end_plan()
         # the evaluation's own update (EvalUpdateRequestType) comes after the plan
         ev_idx = ev["ModifyIndex"] = st.next_index()
         self.publish(ev_idx, [self.eval_event(ev, "EvaluationUpdated")])
-
-    def place(self, job, ev, idx):
-        """The scheduler stand-in's placement: for each task group, Count allocations spread over the ready,
-        eligible nodes of the job's node pool ("all": any) and datacenters ("*" globs); allocations of the
-        job's earlier versions are stopped in the same plan. None when no node fits (Nomad would block the
-        eval). Returns the allocations the plan changed."""
-        nodes = sorted((n for n in self.nodes.values() if n["Status"] == "ready"
-                        and n["SchedulingEligibility"] == "eligible"
-                        and job.get("NodePool", "default") in ("all", n["NodePool"])
-                        and any(fnmatch.fnmatchcase(n["Datacenter"], dc) for dc in job.get("Datacenters") or ["*"])),
-                       key=lambda n: n["Name"])
-        changed = []
-        for alloc in self.allocs.values():
-            if (alloc["Namespace"], alloc["JobID"]) == (job["Namespace"], job["ID"]) and alloc["DesiredStatus"] == "run":
-                alloc.update({"DesiredStatus": "stop", "DesiredDescription": "alloc is being updated due to job update",
-                              "ModifyIndex": idx, "AllocModifyIndex": idx})
-                changed.append(alloc)
-        if not nodes:
-            return changed
-        now = time.time_ns()
-        slot = 0
-        for group in job.get("TaskGroups") or []:
-            for i in range(int(group.get("Count", 1))):
-                node = nodes[slot % len(nodes)]
-                slot += 1
-                alloc = {"ID": str(uuid.uuid4()), "Name": "%s.%s[%d]" % (job["ID"], group["Name"], i),
-                         "Namespace": job["Namespace"], "EvalID": ev["ID"], "NodeID": node["ID"],
-                         "NodeName": node["Name"], "JobID": job["ID"], "JobVersion": job["Version"],
-                         "TaskGroup": group["Name"], "DesiredStatus": "run", "DesiredDescription": "",
-                         "ClientStatus": "pending", "ClientDescription": "", "DeploymentID": ev.get("DeploymentID", ""),
-                         "CreateIndex": idx, "ModifyIndex": idx, "AllocModifyIndex": idx, "CreateTime": now,
-                         "ModifyTime": now}
-                self.allocs[alloc["ID"]] = alloc
-                changed.append(alloc)
-        return changed
 
     def tick_job_evals(self, key):
         """A read of the job's deployment: time passes for the job's pending evals."""
@@ -483,7 +429,7 @@ class DoubleState:
 
     def snapshot_tables(self):
         keep = ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "variables",
-                "autopilot", "roles", "auth_methods", "binding_rules")
+                "autopilot", "roles", "auth_methods", "binding_rules", "allocs")
         tables = dict((k, getattr(self, k)) for k in keep)
         tables["jobs"] = [[k[0], k[1], v] for k, v in self.jobs.items()]
         tables["variables"] = [[k[0], k[1], v] for k, v in self.variables.items()]
@@ -491,8 +437,9 @@ class DoubleState:
 
     def restore_tables(self, tables):
         for key in ("index", "acl_bootstrap_index", "tokens", "policies", "namespaces", "node_pools", "nodes", "autopilot",
-                    "roles", "auth_methods", "binding_rules"):
+                    "roles", "auth_methods", "binding_rules", "allocs"):
             setattr(self, key, tables.get(key, {}))
+        self._changed()
         self.jobs = dict(((ns, jid), job) for ns, jid, job in tables["jobs"])
         self.variables = dict(((ns, p), var) for ns, p, var in tables["variables"])
         # nomad/fsm.go restore: a new state store with a new, empty event broker; open streams end

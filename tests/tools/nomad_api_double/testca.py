@@ -1,7 +1,9 @@
 """Throw-away test CA for the Nomad API double: python -m tests.tools.nomad_api_double.testca DIR
 
-Writes ca.pem, server.pem/server-key.pem (127.0.0.1, localhost), client.pem/client-key.pem and
-other-ca.pem (an unrelated CA, for the "wrong CA" test). Keys are 0600. Test material only.
+Writes ca.pem, server.pem/server-key.pem (server.global.nomad, localhost, 127.0.0.1), client.pem/client-key.pem
+(client.global.nomad) and other-ca.pem (an unrelated CA, for the "wrong CA" test). Keys are 0600. Test material
+only. The names are Nomad's: with verify_server_hostname a client checks server.<region>.nomad and the servers
+check client.<region>.nomad (nomad/auth/auth.go verifyTLS).
 """
 
 import datetime
@@ -27,9 +29,11 @@ def _cert(subject, issuer, key, issuer_key, ca=False, server=False, client=False
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     if server:
         builder = builder.add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            [x509.DNSName(subject), x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False)
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
     if client:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 

@@ -29,7 +29,9 @@ for v in "${versions[@]}"; do
   for p in linux_amd64 linux_arm64 windows_amd64; do
     bin=nomad; [ "${p%%_*}" = windows ] && bin=nomad.exe
     mkdir -p "$work/$p"
-    sed -e "s|@VERSION@|$v|" -e "s|@PLATFORM@|${p/_//}|" "$here/nomad.sh.in" > "$work/$p/$bin"
+    # One file: the shell part, then the marker line, then the python agent (nomad.sh.in reads itself).
+    { cat "$here/nomad.sh.in"; printf '# ---- stand-in agent (python) ----\n'; cat "$here/agent.py"; } \
+      | sed -e "s|@VERSION@|$v|" -e "s|@PLATFORM@|${p/_//}|" > "$work/$p/$bin"
     chmod 0755 "$work/$p/$bin"; touch -d @0 "$work/$p/$bin"
     (cd "$work/$p" && rm -f "$d/nomad_${v}_$p.zip" && zip -q -X "$d/nomad_${v}_$p.zip" "$bin")
   done

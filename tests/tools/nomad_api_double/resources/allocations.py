@@ -1,15 +1,24 @@
-"""/v1/allocations: the allocation list (command/agent/alloc_endpoint.go AllocsRequest, nomad/alloc_endpoint.go
-Alloc.List). The allocations themselves are placed by the scheduler stand-in (state.py place)."""
+"""/v1/allocations and /v1/allocation/<id> (command/agent/alloc_endpoint.go AllocsRequest, nomad/alloc_endpoint.go
+Alloc.List, Alloc.GetAlloc). The allocations themselves are placed by the scheduler stand-in (lifecycle.py
+reconcile_job)."""
 
-from ..common import route
+from ..common import HTTPFailure, route
+from .nodes import public_alloc
 
-STUB = ("ID", "EvalID", "Name", "Namespace", "NodeID", "NodeName", "JobID", "JobVersion", "TaskGroup", "DesiredStatus",
-        "DesiredDescription", "ClientStatus", "ClientDescription", "DeploymentID", "CreateIndex", "ModifyIndex",
-        "AllocModifyIndex", "CreateTime", "ModifyTime")
+STUB_FIELDS = ("ID", "EvalID", "Name", "Namespace", "NodeID", "NodeName", "JobID", "JobType", "JobVersion", "TaskGroup",
+               "DesiredStatus", "DesiredDescription", "ClientStatus", "ClientDescription", "TaskStates",
+               "DeploymentStatus", "FollowupEvalID", "NextAllocation", "RescheduleTracker", "PreemptedAllocations",
+               "PreemptedByAllocation", "CreateIndex", "ModifyIndex", "CreateTime", "ModifyTime")
+
+
+def alloc_stub(alloc):
+    """structs.Allocation.Stub (what /v1/allocations lists)."""
+    full = dict(public_alloc(alloc), JobType=alloc["_job_type"], JobVersion=alloc["_job_version"])
+    return dict((k, full.get(k)) for k in STUB_FIELDS)
 
 
 class Allocations:
-    """Handler of /v1/allocations."""
+    """Handlers of /v1/allocations and /v1/allocation/<id>."""
 
     def allocations_list(self):
         """Alloc.List: read-job on the namespace; namespace "*" lists the namespaces the token may read
@@ -24,9 +33,18 @@ class Allocations:
             wanted = [namespace]
         allocs = sorted((a for a in self.state.allocs.values() if a["Namespace"] in wanted),
                         key=lambda a: a["CreateIndex"])
-        return 200, [{k: a.get(k) for k in STUB} for a in allocs], self.read_headers()
+        return 200, [alloc_stub(a) for a in allocs], self.read_headers()
+
+    def allocation_get(self, alloc_id):
+        """Alloc.GetAlloc: 404 "alloc not found"."""
+        alloc = self.state.allocs.get(alloc_id)
+        self.auth(("namespace", "read-job", alloc["Namespace"] if alloc else self.namespace()))
+        if alloc is None:
+            raise HTTPFailure(404, "alloc not found")
+        return 200, public_alloc(alloc), self.read_headers(alloc["ModifyIndex"])
 
 
 ROUTES = [
     route("GET", r"/v1/allocations", Allocations.allocations_list),
+    route("GET", r"/v1/allocation/([^/]+)", Allocations.allocation_get),
 ]

@@ -1,11 +1,5 @@
 """/v1/acl/identity/client-introduction-token (nomad/acl_endpoint.go CreateClientIntroductionToken)."""
 
-import base64
-import json
-import time
-import uuid
-
-from .. import rules
 from ..common import HTTPFailure, field, route, rules_duration
 
 
@@ -13,9 +7,11 @@ class ClientIntroduction:
     """Handler of /v1/acl/identity/client-introduction-token."""
 
     def client_introduction_token(self):
-        """nomad/acl_endpoint.go CreateClientIntroductionToken: node:write; TTL 0 -> the server's
-        default, above the server's maximum -> capped (structs ACLCreateClientIntroductionTokenRequest
-        .IdentityTTL); answers {"JWT": ...}. The double's JWT is unsigned test data."""
+        """nomad/acl_endpoint.go CreateClientIntroductionToken: node:write; an empty pool is "default" and is not
+        checked for existence; TTL 0 -> the server's default_identity_ttl, above its max_identity_ttl -> capped,
+        negative -> no exp at all (structs ACLCreateClientIntroductionTokenRequest.IdentityTTL, setExpiry);
+        answers {"JWT": ...} with the claims of GenerateNodeIntroductionIdentityClaims. The double's JWT is
+        unsigned test data (identity.py)."""
         self.auth(("node", "write"))
         body = self.json_body(required=False) or {}
         ttl = field(body, "TTL")
@@ -23,17 +19,10 @@ class ClientIntroduction:
             ttl = rules_duration(ttl) if isinstance(ttl, str) and ttl else int(ttl or 0)
         except (TypeError, ValueError) as exc:
             raise HTTPFailure(400, str(exc))
-        ttl = rules.INTRO_DEFAULT_TTL if ttl == 0 else min(ttl, rules.INTRO_MAX_TTL)
-        now = int(time.time())
-        claims = {"aud": ["nomadproject.io"], "iat": now, "nbf": now, "exp": now + ttl // 10 ** 9,
-                  "nomad_node_name": field(body, "NodeName") or "", "nomad_node_pool": field(body, "NodePool")
-                  or "default", "nomad_region": self.state.region, "jti": str(uuid.uuid4())}
-
-        def b64(data):
-            return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-
-        jwt = "%s.%s.%s" % (b64({"alg": "none", "typ": "JWT", "kid": "double"}), b64(claims), "double")
-        self.state.issued_secrets.add(jwt)
+        st = self.state
+        jwt = st.issue_intro_token(field(body, "NodePool") or "default", field(body, "NodeName") or "",
+                                   st.intro_token_ttl(ttl))
+        st.issued_secrets.add(jwt)
         return 200, {"JWT": jwt}, {}
 
 

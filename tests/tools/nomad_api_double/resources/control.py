@@ -1,12 +1,14 @@
 """/_double/<what>: the test-only control endpoints (never a Nomad path): fault injection, poll counts,
 autopilot health, server versions, ACL bootstrap reset, the request log, issued secrets, a read-only
-peek without a token, node attribute changes; the stand-ins for clients and the cluster's own doings
-(node status, node registration, allocation status, deployment status), all through DoubleState's change
-methods so their events reach the event stream; the event broker's knobs and a cut of the open streams."""
+peek without a token, node attribute changes, Nomad's clock, the servers' configuration, simulated agents
+that stop heartbeating, and what the servers logged and counted; the stand-ins for clients and the cluster's
+own doings (node status, node registration, allocation status, deployment status), all through DoubleState's
+change methods so their events reach the event stream; the event broker's knobs and a cut of the open streams."""
 
 from urllib.parse import parse_qs, urlsplit
 
-from ..common import JSON_NULL, HTTPFailure, route
+from ..common import JSON_NULL, HTTPFailure, format_duration, parse_duration, route
+from ..lifecycle import RPCError
 
 
 class Control:
@@ -47,6 +49,34 @@ class Control:
                 self._bypass_auth = False
         elif what == "clear-requests":
             st.requests = []
+        elif what == "clock":  # {"advance": "72h"}: Nomad's clock moves through every transition on the way
+            if self.command == "POST" and body.get("advance") is not None:
+                try:
+                    step = parse_duration(body["advance"])
+                except ValueError as exc:
+                    raise HTTPFailure(400, str(exc))
+                if step < 0:
+                    raise HTTPFailure(400, "the clock only moves forward")
+                st.advance(step)
+            return 200, {"Now": st.clock.now_ns(), "Offset": st.clock.offset_ns, "Time": st.clock.rfc3339()}, {}
+        elif what == "server-config":  # the servers' agent config: {"server": {...}, "advertise": {"rpc": ...}}
+            if self.command == "POST":
+                try:
+                    st.set_server_config(body)
+                except RPCError as exc:
+                    raise HTTPFailure(exc.status, exc.text)
+            cfg = dict(st.server_config)
+            for key in ("heartbeat_grace", "min_heartbeat_ttl", "node_gc_threshold", "node_gc_interval",
+                        "default_identity_ttl", "max_identity_ttl"):
+                cfg[key] = format_duration(cfg[key])
+            return 200, cfg, {}
+        elif what == "node-agent":  # a simulated agent stops (or starts again) heartbeating
+            node = next((n for n in st.nodes.values() if body.get("name") in (n["Name"], n["ID"])), None)
+            if node is None:
+                raise HTTPFailure(404, "node not found")
+            st.set_agent_heartbeating(node, bool(body.get("heartbeating", False)))
+        elif what == "server-log":  # what the servers logged, and the introduction violation counter
+            return 200, {"log": list(st.server_log), "introduction_violation_num": st.intro_violations}, {}
         elif what == "node-attributes":  # a node's agent came back changed (e.g. a new nomad.version)
             node = next((n for n in st.nodes.values() if n["Name"] == body.get("name")), None)
             if node is None:
@@ -56,9 +86,9 @@ class Control:
             node = self._control_node(body)
             if body.get("status") not in ("initializing", "ready", "down", "disconnected"):
                 raise HTTPFailure(400, "status must be initializing, ready, down or disconnected")
-            return 200, {"ok": True, "Index": st.set_node_status(node, body["status"])}, {}
+            return 200, {"ok": True, "Index": st.change_node_status(node, body["status"])}, {}
         elif what == "node-register":  # a new client registers (in a node pool that may not exist yet)
-            node = st.register_node(body["name"], body.get("node_pool", "default"), body.get("datacenter", "dc1"))
+            node = st.register_fake_node(body["name"], body.get("node_pool", "default"), body.get("datacenter", "dc1"))
             return 200, {"ok": True, "ID": node["ID"], "Index": node["CreateIndex"]}, {}
         elif what == "alloc-status":  # clients report the status of allocations (by ID, or all of a job)
             allocs = [a for a in st.allocs.values() if a["ID"] == body.get("id") or (

@@ -1,4 +1,4 @@
-"""/v1/nodes and /v1/node/<id>: list (filter, pagination), read, drain, eligibility
+"""/v1/nodes and /v1/node/<id>: list (filter, pagination), read, drain, eligibility, purge, allocations
 (nomad/node_endpoint.go, command/agent/node_endpoint.go)."""
 
 import copy
@@ -7,11 +7,15 @@ from ..common import HTTPFailure, bexpr_subset, field, route
 
 
 def _node_stub(node, with_os, with_resources):
-    stub = {k: node[k] for k in ("Address", "ID", "Datacenter", "Name", "NodePool", "NodeClass", "Version", "Drain",
-                                 "SchedulingEligibility", "Status", "StatusDescription", "Drivers", "HostVolumes",
-                                 "LastDrain", "CreateIndex", "ModifyIndex") if k in node}
-    stub["Address"] = node["Attributes"]["unique.network.ip-address"]
+    """nomad/structs/structs.go Node.Stub: Address is the host of HTTPAddr, Drain = DrainStrategy != nil; no
+    StatusUpdatedAt, no Events."""
+    stub = {k: copy.deepcopy(node[k]) for k in ("ID", "Datacenter", "Name", "NodePool", "NodeClass",
+                                                "SchedulingEligibility", "Status", "StatusDescription", "Drivers",
+                                                "HostVolumes", "LastDrain", "CreateIndex", "ModifyIndex") if k in node}
+    host = (node.get("HTTPAddr") or "").rsplit(":", 1)[0].strip("[]")
+    stub["Address"] = host or node["Attributes"].get("unique.network.ip-address", "")
     stub["Version"] = node["Attributes"].get("nomad.version", "")
+    stub["Drain"] = node.get("DrainStrategy") is not None
     if with_os:
         stub["Attributes"] = {"os.name": node["Attributes"].get("os.name", "")}
     if with_resources:
@@ -21,7 +25,14 @@ def _node_stub(node, with_os, with_resources):
 
 
 def _public_node(node):
-    return {k: copy.deepcopy(v) for k, v in node.items() if not k.startswith("_")}
+    """structs.Node as Node.GetNode answers it: SecretID blanked (Sanitize), no Drain field."""
+    out = {k: copy.deepcopy(v) for k, v in node.items() if not k.startswith("_") and k != "Drain"}
+    out["SecretID"] = ""
+    return out
+
+
+def public_alloc(alloc):
+    return {k: copy.deepcopy(v) for k, v in alloc.items() if not k.startswith("_")}
 
 
 class Nodes:
@@ -55,7 +66,7 @@ class Nodes:
         return 200, _public_node(node), self.read_headers(node["ModifyIndex"])
 
     def node_drain(self, node_id):
-        self.auth(("node", "write"))
+        token = self.auth(("node", "write")) or {}
         body = self.json_body()
         node = self.state.nodes.get(node_id)
         if node is None:
@@ -63,7 +74,7 @@ class Nodes:
         spec = field(body, "DrainSpec")
         if spec is not None:
             idx = self.state.start_drain(node, int(field(spec, "Deadline") or 0), bool(field(spec, "IgnoreSystemJobs")),
-                                         field(body, "Meta"))
+                                         field(body, "Meta"), accessor=token.get("AccessorID", ""))
         else:
             idx = self.state.stop_drain(node, bool(field(body, "MarkEligible")))
         return 200, {"NodeModifyIndex": node["ModifyIndex"], "EvalIDs": [], "EvalCreateIndex": 0,
@@ -80,12 +91,35 @@ class Nodes:
             raise HTTPFailure(500, 'invalid scheduling eligibility "%s"' % value)
         if value == "eligible" and node["DrainStrategy"] is not None:
             raise HTTPFailure(500, "can not set node's scheduling eligibility to eligible while it is draining")
+        # nomad/node_endpoint.go UpdateEligibility: the same value again returns before any Raft write (Index
+        # 0); NodeModifyIndex is never set in this reply
         idx = self.state.set_eligibility(node, value)
-        return 200, {"NodeModifyIndex": idx, "EvalIDs": [], "EvalCreateIndex": 0}, self.write_headers(idx)
+        return 200, {"NodeModifyIndex": 0, "EvalIDs": [], "EvalCreateIndex": 0, "Index": idx}, self.write_headers(idx)
+
+    def node_purge(self, node_id):
+        """command/agent/node_endpoint.go nodePurge -> Node.Deregister (node:write): the node is deleted even
+        while its agent runs (its next heartbeat gets "node not found" and it registers again); an unknown
+        node is a 500 "node not found"."""
+        self.auth(("node", "write"))
+        if node_id not in self.state.nodes:
+            raise HTTPFailure(500, "node not found")
+        self.state.delete_node(node_id)
+        idx = self.state.index
+        return 200, {"EvalIDs": None, "EvalCreateIndex": 0, "NodeModifyIndex": idx, "Index": idx}, \
+            self.write_headers(idx)
+
+    def node_allocations(self, node_id):
+        """command/agent/node_endpoint.go nodeAllocations -> Node.GetAllocs (node:read and read-job)."""
+        self.auth(("node", "read"))
+        allocs = sorted((a for a in self.state.allocs.values() if a["NodeID"] == node_id),
+                        key=lambda a: a["CreateIndex"])
+        return 200, [public_alloc(a) for a in allocs], self.read_headers()
 
 
 ROUTES = [
     route("GET", r"/v1/nodes", Nodes.nodes_list),
+    route("PUT POST", r"/v1/node/([^/]+)/purge", Nodes.node_purge),
+    route("GET", r"/v1/node/([^/]+)/allocations", Nodes.node_allocations),
     route("PUT POST", r"/v1/node/([^/]+)/drain", Nodes.node_drain),
     route("PUT POST", r"/v1/node/([^/]+)/eligibility", Nodes.node_eligibility),
     route("GET", r"/v1/node/([^/]+)", Nodes.node_get),

@@ -108,7 +108,7 @@ def test_headers_go_out_first_then_an_initial_heartbeat_then_frames(double):
     assert "Content-Length" not in stream.headers and "Transfer-Encoding" not in stream.headers
     assert stream.line() == b"{}\n"
     with double.state.lock:
-        idx = double.state.set_node_status(node(double, "edge-00001"), "down")
+        idx = double.state.change_node_status(node(double, "edge-00001"), "down")
     raw = stream.line()
     frame = json.loads(raw)
     assert raw == json.dumps(frame, sort_keys=True, separators=(",", ":")).encode() + b"\n"
@@ -149,7 +149,7 @@ def _publish_downs(double, names):
     out = []
     with double.state.lock:
         for name in names:
-            out.append(double.state.set_node_status(node(double, name), "down"))
+            out.append(double.state.change_node_status(node(double, name), "down"))
     return out
 
 
@@ -164,7 +164,7 @@ def test_subscribe_starts_at_the_closest_item(double, ask, first):
     with double.state.lock:  # a gap of two indexes without events before the last item
         double.state.next_index()
         double.state.next_index()
-        last = double.state.set_node_status(node(double, "edge-00005"), "down")
+        last = double.state.change_node_status(node(double, "edge-00005"), "down")
     indexes.append(last)
     wanted = {"0": "0", "exact": str(indexes[1]), "between": str(indexes[1] + 1), "past": str(last + 50)}[ask]
     stream = Stream(double.url, [("topic", "Node"), ("index", wanted)])
@@ -286,14 +286,14 @@ def test_node_down_then_lost_allocations_then_ready(double):
     placed = [a for a in st.allocs.values() if a["JobID"] == "web"]
     assert len(placed) == 2
     target = node(double, placed[0]["NodeName"])
-    types, frames = _frames_after(double, lambda: st.set_node_status(target, "down"), count=2)
+    types, frames = _frames_after(double, lambda: st.change_node_status(target, "down"), count=2)
     lost = [e for f in frames for e in f["Events"] if e["Topic"] == "Allocation"]
     assert types[0] == ("Node", "NodeStreamEvent") and lost and all(t == ("Allocation", "PlanResult") for t in types[1:])
     assert all(e["Payload"]["Allocation"]["ClientStatus"] == "lost" and "Job" not in e["Payload"]["Allocation"]
                and e["Payload"]["Allocation"]["DesiredDescription"] == "alloc is lost since its node is down"
                for e in lost)
     assert frames[1]["Index"] > frames[0]["Index"]
-    types, frames = _frames_after(double, lambda: st.set_node_status(target, "ready"), count=1)
+    types, frames = _frames_after(double, lambda: st.change_node_status(target, "ready"), count=1)
     assert types == [("Node", "NodeStreamEvent")]
     assert frames[0]["Events"][0]["Payload"]["Node"]["Events"][-1]["Message"] == "Node reregistered by heartbeat"
 
@@ -302,7 +302,7 @@ def test_node_down_then_lost_allocations_then_ready(double):
     (lambda st, n: st.start_drain(n, 3600 * 10 ** 9, False, None), [("Node", "NodeDrain")]),
     (lambda st, n: st.set_eligibility(n, "ineligible"), [("Node", "NodeEligibility")]),
     (lambda st, n: st.update_node_attributes(n, {"nomad.version": "2.0.6"}), [("Node", "NodeRegistration")]),
-    (lambda st, n: st.register_node("new-edge", "edge-lab", "dc9"),
+    (lambda st, n: st.register_fake_node("new-edge", "edge-lab", "dc9"),
      [("Node", "NodeRegistration"), ("NodePool", "NodeRegistration")]),  # fetchOrCreateNodePoolTxn
 ])
 def test_node_changes_publish_their_raft_message_type(double, change, expected):

@@ -16,6 +16,8 @@ from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double.common impor
 AMBIGUOUS = {
     "/v1/node/pools": "NodePools.node_pools",
     "/v1/node/0a1b": "Nodes.node_get",
+    "/v1/node/0a1b/purge": "Nodes.node_purge",
+    "/v1/node/0a1b/allocations": "Nodes.node_allocations",
     "/v1/acl/token/self": "ACL.acl_token_self",
     "/v1/acl/token/0a1b": "ACL.acl_token",
     "/v1/acl/role/name/ops": "ACL.acl_role_by_name",
@@ -29,8 +31,9 @@ def resolve(routes, path):
 
 def test_every_resource_module_is_found():
     names = sorted(module.__name__.rsplit(".", 1)[-1] for module in server.MODULES)
-    assert names == ["acl", "acl_auth", "agent", "allocations", "client_intro", "control", "deployments",
-                     "evaluations", "events", "jobs", "namespaces", "node_pools", "nodes", "operator", "variables"]
+    assert names == ["acl", "acl_auth", "agent", "allocations", "client_intro", "client_rpc", "control", "deployments",
+                     "evaluations", "events", "jobs", "namespaces", "node_pools", "nodes", "operator", "system",
+                     "variables"]
 
 
 @pytest.mark.parametrize("order", ["as found", "reversed"])

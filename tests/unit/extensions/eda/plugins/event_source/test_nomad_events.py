@@ -52,7 +52,7 @@ def change(double, *names_and_statuses):
     out = []
     with double.state.lock:
         for name, status in names_and_statuses:
-            out.append(double.state.set_node_status(node(double, name), status))
+            out.append(double.state.change_node_status(node(double, name), status))
     return out
 
 
@@ -332,7 +332,7 @@ def test_mutual_tls_with_the_right_certificates_streams(plugin, tls_dirs):
                                    client_key=good + "/client-key.pem"))
             await subscribed(server)
             with server.state.lock:
-                server.state.set_node_status(next(iter(server.state.nodes.values())), "disconnected")
+                server.state.change_node_status(next(iter(server.state.nodes.values())), "disconnected")
             event, = await run.take(1)
             await run.stop()
             return event

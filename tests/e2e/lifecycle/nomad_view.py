@@ -1,0 +1,93 @@
+"""Nomad's view of the demo's edge nodes, through the Nomad API double (test harness of tests/e2e/lifecycle/run.sh).
+
+    python tests/e2e/lifecycle/nomad_view.py wait NAMES --status ready[,initializing] [--eligible] [--timeout S]
+        until every named node has one of the statuses (and is eligible with --eligible); prints each node's
+        status, eligibility and last drain; exit 1 on timeout
+    python tests/e2e/lifecycle/nomad_view.py wait-gone-or NAMES --status down,disconnected [--timeout S]
+    python tests/e2e/lifecycle/nomad_view.py show NAMES
+    python tests/e2e/lifecycle/nomad_view.py advance 72h
+    python tests/e2e/lifecycle/nomad_view.py server-config
+
+NAMES is a comma-separated list of node names (the hosts' short names). Reads NOMAD_ADDR (tests/e2e/demo/env) and
+the management token the control plane stored (Kubernetes Secret nomad-acl-bootstrap, K8S_AUTH_KUBECONFIG).
+"""
+
+import argparse
+import base64
+import json
+import os
+import sys
+import time
+import urllib.request
+import warnings
+
+warnings.filterwarnings("ignore")
+
+
+def token():
+    from kubernetes import client, config
+    config.load_kube_config(config_file=os.environ["K8S_AUTH_KUBECONFIG"])
+    secret = client.CoreV1Api().read_namespaced_secret("nomad-acl-bootstrap", "edgeops-demo")
+    return base64.b64decode(secret.data["secret_id"]).decode()
+
+
+def call(path, method="GET", body=None, secret=None):
+    req = urllib.request.Request(os.environ["NOMAD_ADDR"] + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    if secret:
+        req.add_header("X-Nomad-Token", secret)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        raw = resp.read()
+        return json.loads(raw) if raw else None
+
+
+def nodes(names, secret):
+    """name -> full node (the newest record when a name appears twice: a node that registered again)."""
+    out = {}
+    for stub in call("/v1/nodes", secret=secret):
+        if stub["Name"] in names and (stub["Name"] not in out or stub["CreateIndex"] > out[stub["Name"]]["CreateIndex"]):
+            out[stub["Name"]] = call("/v1/node/" + stub["ID"], secret=secret)
+    return out
+
+
+def describe(name, node):
+    if node is None:
+        return "%-26s (not in Nomad's state)" % name
+    last = node.get("LastDrain") or {}
+    events = [e["Message"] for e in node.get("Events") or []][-3:]
+    return "%-26s %-13s %-10s last drain %-8s events %s" % (
+        name, node["Status"], node["SchedulingEligibility"], last.get("Status", "-"), "; ".join(events))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["wait", "show", "advance", "server-config"])
+    parser.add_argument("arg", nargs="?", default="")
+    parser.add_argument("--status", default="ready")
+    parser.add_argument("--eligible", action="store_true")
+    parser.add_argument("--timeout", type=int, default=120)
+    args = parser.parse_args()
+    if args.command == "advance":
+        print(json.dumps(call("/_double/clock", "POST", {"advance": args.arg})))
+        return 0
+    if args.command == "server-config":
+        print(json.dumps(call("/_double/server-config"), sort_keys=True))
+        return 0
+    secret = token()
+    names = [n for n in args.arg.split(",") if n]
+    statuses = args.status.split(",")
+    end = time.time() + (args.timeout if args.command == "wait" else 0)
+    while True:
+        found = nodes(names, secret)
+        good = all(found.get(n) is not None and found[n]["Status"] in statuses
+                   and (not args.eligible or found[n]["SchedulingEligibility"] == "eligible") for n in names)
+        if good or time.time() >= end:
+            break
+        time.sleep(2)
+    for name in names:
+        print("    " + describe(name, found.get(name)))
+    return 0 if good or args.command == "show" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
