@@ -4,8 +4,9 @@
 #   - the test cluster on 127.0.0.1:16443 (tests/tools/cluster/cluster.sh: kube-apiserver, controller-manager,
 #     scheduler 1.34, etcd, kwok nodes over 3 zones; OpenShift-like admission)
 #   - three Debian 12 systemd containers on the podman network edgeops-demo: two amd64, one arm64
-#   - TEST DOUBLES: the stand-in Nomad release mirror (tests/tools/stand_in_nomad/) served on the network's
-#     gateway, and the Nomad API double (tests/tools/nomad_api_double/) on 127.0.0.1
+#   - TEST DOUBLES: the stand-in Nomad release mirror (tests/tools/stand_in_nomad/) and stand-in artifacts of the
+#     edge jobs (tests/e2e/demo/job_artifacts.sh) served on the network's gateway, and the Nomad API double
+#     (tests/tools/nomad_api_double/) on 127.0.0.1
 set -euo pipefail
 # shellcheck source=tests/e2e/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -53,6 +54,11 @@ gateway="$(podman network inspect "$DEMO_NETWORK" --format '{{range .Subnets}}{{
 if [ ! -f "$DEMO_STATE/mirror/fingerprint" ]; then
   log "building the stand-in Nomad mirror (test double)"
   bash tests/tools/stand_in_nomad/build_mirror.sh "$DEMO_STATE/mirror" >/dev/null
+fi
+# TEST DOUBLE: stand-in artifacts of the edge jobs, served by the mirror's server, with their SHA-256 (what
+# deploy_jobs passes as the jobs' variables, inventories/local/group_vars/nomad_control_plane.yml).
+if [ ! -f "$DEMO_STATE/mirror/artifacts/opcua-bridge.jar.sha256" ]; then
+  bash tests/e2e/demo/job_artifacts.sh "$DEMO_STATE/mirror/artifacts" >/dev/null
 fi
 if ! alive "$DEMO_STATE/mirror.pid" http.server || [ "$(cat "$DEMO_STATE/mirror.addr" 2>/dev/null)" != "$gateway" ]; then
   if [ -f "$DEMO_STATE/mirror.pid" ]; then kill "$(cat "$DEMO_STATE/mirror.pid")" 2>/dev/null || true; fi

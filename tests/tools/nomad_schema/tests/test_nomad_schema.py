@@ -440,6 +440,68 @@ def test_partial_still_checks_keys_and_rules():
     assert check_agent_config({"bogus": 1}, partial=True) == ["bogus: unknown key"]
 
 
+ARTIFACT_JOB = """
+variable "agent_sha256" {
+  type = string
+}
+job "edge" {
+  node_pool = "edge"
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "local/agent"
+      }
+      artifact {
+        source      = "https://artifacts.example.test/agent.tar.gz"
+        destination = "local/"
+        options {
+          checksum = CHECKSUM
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def artifact_job(checksum, default=None):
+    text = ARTIFACT_JOB.replace("CHECKSUM", checksum)
+    if default is not None:
+        text = text.replace("  type = string\n", "  type = string\n  default = %s\n" % default)
+    return text
+
+
+# nomad/structs/structs.go TaskArtifact.validateChecksum (type:value, hex, the type's digest length), and ours:
+# a digest of one repeated digit (the all-zero placeholder of an example) is refused; a variable without a default
+# is the operator's value, given when the job is parsed.
+@pytest.mark.parametrize("checksum, default, expected", [
+    ('"sha256:' + "0" * 64 + '"', None, "is a placeholder (every digit 0)"),
+    ('"sha256:' + "f" * 64 + '"', None, "is a placeholder (every digit f)"),
+    ('"sha256:${var.agent_sha256}"', '"' + "0" * 64 + '"', "is a placeholder (every digit 0)"),
+    ("var.agent_sha256", '"sha256:' + "0" * 64 + '"', "is a placeholder (every digit 0)"),
+    ('"sha256:abcd"', None, "invalid sha256 checksum: abcd"),
+    ('"sha256:' + "zz" * 32 + '"', None, "is not hexadecimal"),
+    ('"crc32:abcdabcd"', None, "unsupported checksum type: crc32"),
+    ('"' + "ab" * 32 + '"', None, 'checksum must be given as "type:value"'),
+    ('" "', None, "checksum value cannot be empty"),
+])
+def test_artifact_checksums_are_checked_and_placeholders_refused(checksum, default, expected):
+    errors = check_job(artifact_job(checksum, default))
+    assert any(expected in e and ".artifact[0].options.checksum" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("checksum, default", [
+    ('"sha256:' + "3a" * 32 + '"', None),
+    ('"sha512:' + "3a" * 64 + '"', None),
+    ('"sha256:${var.agent_sha256}"', None),  # given when the job is parsed (deploy_jobs: the operator's value)
+    ('"sha256:${var.agent_sha256}"', '"' + "3a" * 32 + '"'),
+    ('"sha256:${NOMAD_META_sum}"', None),  # interpolated by Nomad on the client: skipped, as Nomad skips it
+])
+def test_real_and_operator_given_checksums_pass(checksum, default):
+    assert check_job(artifact_job(checksum, default)) == []
+
+
 JOB_LEVEL_TASK = (SAMPLES / "good" / "batch-job-level-task.nomad.hcl").read_text(encoding="utf-8")
 
 
