@@ -199,7 +199,7 @@ service:
   returned: always
   type: dict
   sample: {name: nomad, unit_file_state: enabled, active_state: active, need_daemon_reload: false, reasons: [],
-           restart_pending: [/etc/nomad.d/client.hcl]}
+           restart_pending: [/etc/nomad.d/client.hcl], main_pid: "4242", started_monotonic: "81234567"}
 """
 
 import datetime
@@ -368,13 +368,16 @@ def compare_service(module, name):
     if not os.path.isdir(SYSTEMD_RUN_DIR):
         raise SystemdUnavailable("systemd is not running as the init system (%s does not exist)" % SYSTEMD_RUN_DIR)
     rc, out, err = module.run_command(
-        [systemctl, "show", name + ".service", "--property=LoadState,UnitFileState,ActiveState,NeedDaemonReload"])
+        [systemctl, "show", name + ".service",
+         "--property=LoadState,UnitFileState,ActiveState,NeedDaemonReload,MainPID,ExecMainStartTimestampMonotonic"])
     if rc != 0:
         raise SystemdUnavailable("`systemctl show %s.service` failed (exit %s): %s" % (name, rc, err.strip() or out.strip()))
     props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     entry.update({"load_state": props.get("LoadState", ""), "unit_file_state": props.get("UnitFileState", ""),
                   "active_state": props.get("ActiveState", ""),
-                  "need_daemon_reload": props.get("NeedDaemonReload", "no") == "yes"})
+                  "need_daemon_reload": props.get("NeedDaemonReload", "no") == "yes",
+                  # who runs it since when: a later read that differs means the service was restarted in between
+                  "main_pid": props.get("MainPID", ""), "started_monotonic": props.get("ExecMainStartTimestampMonotonic", "")})
     if entry["load_state"] != "loaded":
         entry["reasons"].append("not loaded")
     if entry["unit_file_state"] not in ENABLED_STATES:

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.edgeops.nomad.plugins.filter.to_nomad_hcl import to_nomad_hcl
 from tests.tools.nomad_schema import check_agent_config, check_job
+from tests.tools.nomad_schema.agent import load_agent_dir, load_agent_paths
 from tests.tools.nomad_schema.common import parse_duration
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -433,6 +434,41 @@ def test_config_directory_is_merged_like_nomad(tmp_path):
     assert any("Invalid encryption key" in e for e in check_agent_config(tmp_path))
     (tmp_path / "40-broken.hcl").write_text("server {\n", encoding="utf-8")
     assert "40-broken.hcl: HCL syntax error" in check_agent_config(tmp_path)[0]
+
+
+PACKAGE_HCL = (ROOT / "tests" / "tools" / "stand_in_nomad" / "package" / "etc" / "nomad.d" / "nomad.hcl").read_text(encoding="utf-8")
+CLIENT_ONLY = {"data_dir": "/opt/nomad/data", "client": {"enabled": True, "servers": ["lb.example.test:4647"]}}
+
+
+# command/agent/config.go: LoadConfigDir merges every .hcl/.json file of a directory in sorted order;
+# ServerConfig.Merge and ClientConfig.Merge only ever turn `enabled` on, and append `client.servers`.
+def test_a_later_file_cannot_turn_a_server_off_and_client_servers_add_up(tmp_path):
+    (tmp_path / "client.hcl").write_text(to_nomad_hcl(CLIENT_ONLY), encoding="utf-8")
+    (tmp_path / "nomad.hcl").write_text(PACKAGE_HCL, encoding="utf-8")
+    (tmp_path / "zz-off.json").write_text('{"server": [{"enabled": false}]}', encoding="utf-8")
+    merged = load_agent_dir(tmp_path)
+    assert merged["server"]["enabled"] is True
+    assert merged["client"]["servers"] == ["lb.example.test:4647", "127.0.0.1"]
+
+
+def test_mode_client_refuses_an_agent_that_is_also_a_server(tmp_path):
+    (tmp_path / "client.hcl").write_text(to_nomad_hcl(CLIENT_ONLY), encoding="utf-8")
+    assert check_agent_config(tmp_path, mode="client") == []
+    (tmp_path / "nomad.hcl").write_text(PACKAGE_HCL, encoding="utf-8")  # what HashiCorp's package ships there
+    errors = check_agent_config(tmp_path, mode="client")
+    assert any(e.startswith("server.enabled: true in the loaded configuration") for e in errors), errors
+    assert check_agent_config({"server": {"enabled": True}, "data_dir": "/d"}, mode="client")[-1].startswith(
+        "client.enabled: not true")
+    proc = run_cli("agent", "--mode", "client", str(tmp_path))
+    assert proc.returncode == 1 and "would run a Nomad server as well" in proc.stdout, proc.stdout
+
+
+def test_several_config_paths_merge_in_order(tmp_path):
+    (tmp_path / "a.hcl").write_text(to_nomad_hcl(CLIENT_ONLY), encoding="utf-8")
+    (tmp_path / "b.hcl").write_text('client {\n  servers = ["10.0.0.1:4647"]\n}\n', encoding="utf-8")
+    merged = load_agent_paths([tmp_path / "a.hcl", tmp_path / "b.hcl"])
+    assert merged["client"]["servers"] == ["lb.example.test:4647", "10.0.0.1:4647"]
+    assert check_agent_config(merged, mode="client") == []
 
 
 def test_partial_still_checks_keys_and_rules():

@@ -73,6 +73,16 @@ def test_converged_host_differs_in_nothing(capsys, host):
     assert out["service"]["unit_file_state"] == "enabled"
 
 
+def test_who_runs_the_service_since_when(capsys, host):
+    # the package install method compares these before and after the package changed: HashiCorp's postrm restarts
+    # the service on a DEB upgrade (.release/linux/postrm), and the role must not restart it a second time
+    _tmp, props, args = host
+    props.write_text("LoadState=loaded\nUnitFileState=enabled\nActiveState=active\nNeedDaemonReload=no\n"
+                     "MainPID=4242\nExecMainStartTimestampMonotonic=81234567\n")
+    out = run(capsys, args)
+    assert (out["service"]["main_pid"], out["service"]["started_monotonic"]) == ("4242", "81234567")
+
+
 def test_each_kind_of_difference_is_reported_under_its_label(capsys, host):
     tmp, props, args = host
     (tmp / "etc" / "client.hcl").write_text("datacenter = \"dc2\"\n")    # content
@@ -168,7 +178,7 @@ def test_a_file_newer_than_the_agent_start_is_a_pending_restart(capsys, host):
     tmp, props, args = host
     script = [p for p in os.environ["PATH"].split(":") if (os.path.exists(os.path.join(p, "systemctl")))][0]
     with open(os.path.join(script, "systemctl"), "w") as handle:
-        handle.write("#!/bin/sh\ncase \"$*\" in *ExecMainStartTimestamp*) echo 'Sun 2026-01-04 10:00:00.000001 UTC';;\n"
+        handle.write("#!/bin/sh\ncase \"$*\" in *--property=ExecMainStartTimestamp\\ *) echo 'Sun 2026-01-04 10:00:00.000001 UTC';;\n"
                      "*) cat %s;; esac\n" % props)
     os.utime(tmp / "etc" / "client.hcl", (1767520800 + 5, 1767520800 + 5))  # 2026-01-04 10:00:05 UTC
     os.utime(tmp / "nomad", (1767520800 - 5, 1767520800 - 5))
