@@ -62,10 +62,10 @@ def test_one_agent_and_it_is_a_client_only(host, tmp_path):
     assert len(running) == 1, running
     pid, argv = running[0]
     paths = config_paths(argv)
-    assert paths == [ROLE_DIR], argv
     loaded = load_agent_paths([copy_config(host, p, tmp_path) for p in paths])
     errors = check_agent_config(loaded, nomad_version="2.0.5", mode="client")
-    assert not errors, errors
+    assert not errors, (paths, errors)
+    assert paths == [ROLE_DIR], argv
     assert loaded["client"]["server_join"]["retry_join"] == ["nomad-lb.example.test:4647"]
     # the agent is the one systemd runs for the role's unit
     assert host.check_output("systemctl show nomad.service --property=MainPID --value") == pid
