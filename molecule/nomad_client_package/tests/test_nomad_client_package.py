@@ -120,3 +120,9 @@ def test_the_only_apt_source_is_the_signed_repository(host):
     assert "Signed-By: /usr/share/keyrings/hashicorp-archive-keyring.asc" in sources
     assert host.file("/usr/share/keyrings/hashicorp-archive-keyring.asc").content_string.startswith(
         "-----BEGIN PGP PUBLIC KEY BLOCK-----")
+
+
+def test_what_an_earlier_role_left_in_the_packages_directory_is_gone(host):
+    # prepare.yml planted client.hcl and tls/key.pem there, as earlier versions of the role wrote them
+    assert not host.file("/etc/nomad.d/client.hcl").exists and not host.file("/etc/nomad.d/tls").exists
+    assert host.file("/etc/nomad.d/nomad.hcl").exists  # the package's own file stays

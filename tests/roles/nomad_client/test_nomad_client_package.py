@@ -174,8 +174,8 @@ def runs(a_task, variables):
 RUNNING = {"active_state": "active", "main_pid": "812", "started_monotonic": "5000000"}
 
 
-def decision(package_changed, before, after_stdout=None, check_mode=False):
-    variables = {"ansible_check_mode": check_mode,
+def decision(package_changed, before, after_stdout=None, check_mode=False, drain=None):
+    variables = {"ansible_check_mode": check_mode, "nomad_client_drain_on_shutdown": drain or {},
                  "__nomad_client_package": {"changed": package_changed},
                  "__nomad_client_package_apt_repo": {"changed": False}, "__nomad_client_package_rpm_repo": {"skipped": True,
                                                                                                             "changed": False}}
@@ -187,7 +187,8 @@ def decision(package_changed, before, after_stdout=None, check_mode=False):
     else:
         variables["__nomad_client_package_agent"] = {"changed": False, "skipped": True}
     return {"restart": runs(task("Restart the agent on the new package"), variables),
-            "re-own": runs(task("Directories back to root"), variables)}
+            "re-own": runs(task("Directories back to root"), variables),
+            "eligible": runs(task("Make the node eligible again after the drain of the package's restart"), variables)}
 
 
 # postrm (DEB) runs `systemctl restart nomad` on an upgrade: the agent already runs the new binary. A second restart
@@ -209,3 +210,18 @@ def test_directories_are_put_back_to_root_after_the_package_changed(package_chan
     assert decision(package_changed, RUNNING, "MainPID=930\nExecMainStartTimestampMonotonic=9000000")["re-own"] is package_changed
     reown = task("Directories back to root")
     assert reown["loop"] == "{{ __nomad_client_linux_directories }}" and reown["ansible.builtin.file"]["owner"] == "{{ item.owner }}"
+
+
+# With drain_on_shutdown, postrm's restart (the unit's stop signal) drains the node, which stays ineligible
+# (client/drain.go DrainSelf MarkEligible false; hashicorp/nomad#17093): the role's eligibility step follows, the same
+# one as after its Windows restarts (tasks/eligible_after_restart.yml).
+@pytest.mark.parametrize("case, after, drain, eligible", [
+    ("postrm restarted a draining agent", "MainPID=930\nExecMainStartTimestampMonotonic=9000000", {"deadline": "5m"}, True),
+    ("postrm restarted an agent without a drain", "MainPID=930\nExecMainStartTimestampMonotonic=9000000", None, False),
+    ("nothing restarted it (RPM): the role's own restart does not drain", "MainPID=812\nExecMainStartTimestampMonotonic=5000000",
+     {"deadline": "5m"}, False),
+])
+def test_the_node_is_made_eligible_after_the_packages_draining_restart(case, after, drain, eligible):
+    assert decision(True, RUNNING, after, drain=drain)["eligible"] is eligible, case
+    include = task("Make the node eligible again after the drain of the package's restart")
+    assert include["ansible.builtin.include_tasks"] == "eligible_after_restart.yml"
