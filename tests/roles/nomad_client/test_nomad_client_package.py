@@ -224,4 +224,4 @@ def test_directories_are_put_back_to_root_after_the_package_changed(package_chan
 def test_the_node_is_made_eligible_after_the_packages_draining_restart(case, after, drain, eligible):
     assert decision(True, RUNNING, after, drain=drain)["eligible"] is eligible, case
     include = task("Make the node eligible again after the drain of the package's restart")
-    assert include["ansible.builtin.include_tasks"] == "eligible_after_restart.yml"
+    assert include["ansible.builtin.include_role"] == {"name": "edgeops.nomad.nomad_client", "tasks_from": "eligible_after_restart"}
