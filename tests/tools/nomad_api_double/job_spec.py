@@ -37,7 +37,8 @@ def resolve_variables(parsed, var_file):
             declared[name.strip('"')] = body.get("default")
     given = {}
     if var_file and var_file.strip():
-        import hcl2  # pylint: disable=import-outside-toplevel  (the dev venv has python-hcl2)
+        # python-hcl2 comes with the dev venv; imported here like the handlers import it, only when needed
+        import hcl2  # pylint: disable=import-outside-toplevel
         given = hcl2.loads(var_file)
     problems = ["input.hcl: " + UNDEFINED_VARIABLE % (name, name) for name in given if name not in declared]
     values = {}
@@ -65,6 +66,7 @@ def resolve_variables(parsed, var_file):
         return node
 
     return dict((k, substitute(v)) for k, v in parsed.items() if k != "variable")
+
 
 def pascal(key):
     """HCL snake_case key -> api.Job PascalCase field (with Nomad's acronyms)."""
@@ -234,4 +236,3 @@ def plan_diff(old, new):
                        "Tasks": tasks, "Updates": None})
     return {"Type": kind, "ID": new["ID"], "Fields": _field_diffs(old_spec, job_spec(new)) if old else [],
             "Objects": None, "TaskGroups": groups}
-
