@@ -5,6 +5,7 @@ import copy
 
 from ..common import HTTPFailure, bexpr_subset, field, route
 
+
 def _node_stub(node, with_os, with_resources):
     stub = {k: node[k] for k in ("Address", "ID", "Datacenter", "Name", "NodePool", "NodeClass", "Version", "Drain",
                                  "SchedulingEligibility", "Status", "StatusDescription", "Drivers", "HostVolumes",
