@@ -4,9 +4,8 @@
 #   - the test cluster on 127.0.0.1:16443 (tests/tools/cluster/cluster.sh: kube-apiserver, controller-manager,
 #     scheduler 1.34, etcd, kwok nodes over 3 zones; OpenShift-like admission)
 #   - three Debian 12 systemd containers on the podman network edgeops-demo: two amd64, one arm64
-#   - TEST DOUBLES: the stand-in Nomad release mirror (tests/tools/stand_in_nomad/) and stand-in artifacts of the
-#     edge jobs (tests/e2e/demo/job_artifacts.sh) served on the network's gateway, and the Nomad API double
-#     (tests/tools/nomad_api_double/) on 127.0.0.1
+#   - TEST DOUBLES: the stand-in Nomad release mirror (tests/tools/stand_in_nomad/) served on the network's
+#     gateway, and the Nomad API double (tests/tools/nomad_api_double/) on 127.0.0.1
 set -euo pipefail
 # shellcheck source=tests/e2e/demo/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -55,11 +54,6 @@ if [ ! -f "$DEMO_STATE/mirror/fingerprint" ]; then
   log "building the stand-in Nomad mirror (test double)"
   bash tests/tools/stand_in_nomad/build_mirror.sh "$DEMO_STATE/mirror" >/dev/null
 fi
-# TEST DOUBLE: stand-in artifacts of the edge jobs, served by the mirror's server, with their SHA-256 (what
-# deploy_jobs passes as the jobs' variables, inventories/local/group_vars/nomad_control_plane.yml).
-if [ ! -f "$DEMO_STATE/mirror/artifacts/opcua-bridge.jar.sha256" ]; then
-  bash tests/e2e/demo/job_artifacts.sh "$DEMO_STATE/mirror/artifacts" >/dev/null
-fi
 if ! alive "$DEMO_STATE/mirror.pid" http.server || [ "$(cat "$DEMO_STATE/mirror.addr" 2>/dev/null)" != "$gateway" ]; then
   if [ -f "$DEMO_STATE/mirror.pid" ]; then kill "$(cat "$DEMO_STATE/mirror.pid")" 2>/dev/null || true; fi
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
@@ -91,6 +85,12 @@ fi
 # The servers' TLS Secret, as a user's PKI would provide it (the server role's default TLS source).
 K8S_AUTH_KUBECONFIG="$EDGEOPS_CLUSTER_DIR/kubeconfig" "$DEMO_ROOT/.venv/bin/python" tests/tools/cluster/kube.py tls-secret \
   edgeops-demo nomad-tls "$DEMO_STATE/tls/ca.pem" "$DEMO_STATE/tls/server.pem" "$DEMO_STATE/tls/server-key.pem" >/dev/null
+
+# TEST DOUBLE: stand-in artifacts of the edge jobs, served by the mirror's server, with their SHA-256 (what
+# deploy_jobs passes as the jobs' variables, inventories/local/group_vars/nomad_control_plane.yml).
+if [ ! -f "$DEMO_STATE/mirror/artifacts/opcua-bridge.jar.sha256" ]; then
+  bash tests/e2e/demo/job_artifacts.sh "$DEMO_STATE/mirror/artifacts" >/dev/null
+fi
 
 cat > "$DEMO_STATE/env" <<ENV
 export EDGEOPS_DEMO_TLS_DIR=$DEMO_STATE/tls
