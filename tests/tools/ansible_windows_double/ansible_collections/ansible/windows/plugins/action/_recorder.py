@@ -72,3 +72,11 @@ class Service(Recorder):
 
     def answer(self, args, scenario):
         return {"changed": True, "state": {"started": "running", "restarted": "running"}.get(args.get("state"), args.get("state"))}
+
+
+class Stat(Recorder):
+    MODULE = "win_stat"
+
+    def answer(self, args, scenario):
+        exists = args.get("path", "") in scenario.get("existing_files", [])
+        return {"changed": False, "stat": {"exists": exists, "path": args.get("path", "")}}
