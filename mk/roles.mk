@@ -11,6 +11,10 @@
 #                       restricted-v2 SCC rules, server.hcl against Nomad's schema
 #   molecule-client     Molecule scenario molecule/nomad_client on 2 amd64 + 1 arm64 systemd containers
 #                       (images from mk/images.mk, stand-in Nomad served by a local mirror)
+#   molecule-client-package  Molecule scenario molecule/nomad_client_package on one amd64 systemd container: the
+#                       package install method against a signed stand-in of HashiCorp's APT repository
+#                       (tests/tools/stand_in_nomad/with_apt_repo.sh, served on the scenario's podman network): one
+#                       agent, client only, the role's unit; the package upgraded by the role and outside it
 #   molecule-fleet      tests/e2e/fleet/run.sh on 6 amd64 systemd containers (the stand-in Nomad mirror from
 #                       tests/tools/stand_in_nomad/with_mirror.sh, the Nomad API double): edgeops.nomad.edge_clients
 #                       with its default serial (several batches, one download per run), a dead host (the
@@ -31,15 +35,16 @@
 #                       change (e.g. add --reps-for 6=1,12=2 for a shorter run); then benchmark-inventory
 #   benchmark-inventory the nomad_nodes inventory with details: true on 1,000 nodes (prints figures)
 INTEGRATION_STEPS += integration-client integration-fleet integration-server
-MOLECULE_STEPS += molecule-client molecule-fleet benchmark-smoke molecule-server
+MOLECULE_STEPS += molecule-client molecule-client-package molecule-fleet benchmark-smoke molecule-server
 BENCHMARK_ARGS ?= --hosts 3,6,12 --arm64 --reps 3
 
-.PHONY: integration-client integration-fleet integration-server molecule-client molecule-fleet molecule-server
+.PHONY: integration-client integration-fleet integration-server molecule-client molecule-client-package molecule-fleet molecule-server
 .PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory
 
 integration-client:
 	shellcheck tests/tools/edge_images/build.sh tests/tools/stand_in_nomad/*.sh benchmarks/converge_clients
-	shellcheck -s sh tests/tools/stand_in_nomad/nomad.sh.in
+	shellcheck -s sh tests/tools/stand_in_nomad/nomad.sh.in tests/tools/stand_in_nomad/package/DEBIAN/preinst \
+	  tests/tools/stand_in_nomad/package/DEBIAN/postinst tests/tools/stand_in_nomad/package/DEBIAN/postrm
 	ANSIBLE_HOST_PATTERN_MISMATCH=ignore ansible-playbook -i localhost, --syntax-check tests/roles/nomad_client/windows_syntax.yml
 	shellcheck scripts/role-docs.sh
 	bash scripts/role-docs.sh --check
@@ -54,6 +59,12 @@ integration-server:
 
 molecule-client: images-amd64 images-arm64
 	cd molecule/.. && bash tests/tools/stand_in_nomad/with_mirror.sh molecule test -s nomad_client
+
+# The harness creates the scenario's network (so the repository is served on its gateway before the containers
+# exist); the scenario's sequence starts with create, and its destroy removes the network.
+molecule-client-package: images-amd64
+	molecule destroy -s nomad_client_package >/dev/null 2>&1 || true
+	bash tests/tools/stand_in_nomad/with_apt_repo.sh edgeops-nomad-client-package molecule test -s nomad_client_package
 
 molecule-fleet: images-amd64
 	bash tests/tools/stand_in_nomad/with_mirror.sh tests/e2e/fleet/run.sh

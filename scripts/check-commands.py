@@ -178,6 +178,8 @@ def collect() -> dict[str, set[str]]:
         for path in sorted((ROOT / top).rglob("*")):
             if not path.is_file() or "output" in path.parts:
                 continue
+            if "DEBIAN" in path.parts:  # a package's maintainer scripts: dpkg runs them on the host it installs on
+                continue
             head = path.read_bytes()[:64]
             if path.suffix == ".sh" or (path.suffix == "" and re.match(rb"#!.*\b(ba)?sh\b", head)):
                 scripts.append(path)

@@ -115,6 +115,10 @@ options:
         default: []
 notes:
   - Linux only (C(os.stat), C(pwd), C(grp), C(systemctl)).
+  - With O(service), the host must run systemd as its init system. On a host where it does not (a container
+    started without systemd, a chroot, an image being built), the module fails and says so. It checks
+    C(/run/systemd/system) the way C(sd_booted(3)) does, and fails as well when C(systemctl) is missing or
+    C(systemctl show) fails. The agent service cannot be managed on such a host.
   - The module reads files on the host to hash them; it needs the privileges to read them.
 seealso:
   - name: edgeops.nomad.nomad_client role
@@ -195,7 +199,7 @@ service:
   returned: always
   type: dict
   sample: {name: nomad, unit_file_state: enabled, active_state: active, need_daemon_reload: false, reasons: [],
-           restart_pending: [/etc/nomad.d/client.hcl]}
+           restart_pending: [/etc/nomad.d/client.hcl], main_pid: "4242", started_monotonic: "81234567"}
 """
 
 import datetime
@@ -211,6 +215,8 @@ from ansible.module_utils.basic import AnsibleModule
 # treats as enabled), and the active states it treats as running (is_running_service: active, activating).
 ENABLED_STATES = ("enabled", "enabled-runtime", "static", "alias", "indirect", "generated", "transient")
 RUNNING_STATES = ("active", "activating")
+# Exists while systemd runs as the init system (sd_booted(3)).
+SYSTEMD_RUN_DIR = "/run/systemd/system"
 
 
 def sha256_of(path):
@@ -347,21 +353,31 @@ def newer_files(paths, since):
     return sorted(found)
 
 
+class SystemdUnavailable(Exception):
+    """The host cannot tell the state of a systemd service: no systemctl, or systemd is not its init system."""
+
+
 def compare_service(module, name):
-    entry = {"name": name, "reasons": []}
+    """The service's state as systemd reports it; raises SystemdUnavailable when systemd cannot be asked."""
+    entry = {"name": name, "reasons": [], "restart_pending": []}
     systemctl = module.get_bin_path("systemctl")
     if not systemctl:
-        entry["reasons"].append("no systemctl")
-        return entry
+        raise SystemdUnavailable("systemctl is not installed on this host")
+    # sd_booted(3): systemd is the running init system if and only if /run/systemd/system exists (a container
+    # started without systemd as PID 1, a chroot, an image being built: systemctl is there, systemd is not).
+    if not os.path.isdir(SYSTEMD_RUN_DIR):
+        raise SystemdUnavailable("systemd is not running as the init system (%s does not exist)" % SYSTEMD_RUN_DIR)
     rc, out, err = module.run_command(
-        [systemctl, "show", name + ".service", "--property=LoadState,UnitFileState,ActiveState,NeedDaemonReload"])
+        [systemctl, "show", name + ".service",
+         "--property=LoadState,UnitFileState,ActiveState,NeedDaemonReload,MainPID,ExecMainStartTimestampMonotonic"])
     if rc != 0:
-        entry["reasons"].append("systemctl show failed: %s" % (err.strip() or rc))
-        return entry
+        raise SystemdUnavailable("`systemctl show %s.service` failed (exit %s): %s" % (name, rc, err.strip() or out.strip()))
     props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     entry.update({"load_state": props.get("LoadState", ""), "unit_file_state": props.get("UnitFileState", ""),
                   "active_state": props.get("ActiveState", ""),
-                  "need_daemon_reload": props.get("NeedDaemonReload", "no") == "yes"})
+                  "need_daemon_reload": props.get("NeedDaemonReload", "no") == "yes",
+                  # who runs it since when: a later read that differs means the service was restarted in between
+                  "main_pid": props.get("MainPID", ""), "started_monotonic": props.get("ExecMainStartTimestampMonotonic", "")})
     if entry["load_state"] != "loaded":
         entry["reasons"].append("not loaded")
     if entry["unit_file_state"] not in ENABLED_STATES:
@@ -370,7 +386,6 @@ def compare_service(module, name):
         entry["reasons"].append("not running")
     if entry["need_daemon_reload"]:
         entry["reasons"].append("unit changed on disk, not reloaded")
-    entry["restart_pending"] = []
     paths = module.params["service"]["restart_when_newer"]
     if paths and entry["active_state"] in RUNNING_STATES:
         since = started_at(module, systemctl, name)
@@ -402,6 +417,17 @@ def main():
             except ValueError:
                 module.fail_json(msg="mode of %s must be an octal string like 0644 (got %r)" % (item["path"], item["mode"]))
 
+    # The service first: on a host where systemd cannot be asked the module fails before it changes anything.
+    service = {}
+    if module.params["service"]:
+        try:
+            service = compare_service(module, module.params["service"]["name"])
+        except SystemdUnavailable as err:
+            module.fail_json(
+                msg="service %s: %s. The Nomad client agent runs as a systemd service: this host needs systemd as its "
+                    "init system (PID 1); containers without it, chroots and images being built are not supported"
+                    % (module.params["service"]["name"], err))
+
     differs = set()
     before, after = {}, {}
     files = []
@@ -427,9 +453,7 @@ def main():
                 entry["fixed"] = changed = fix_directory(module, item, entry)
             else:
                 differs.add("directories")
-    service = {}
     if module.params["service"]:
-        service = compare_service(module, module.params["service"]["name"])
         if service["reasons"]:
             differs.add("service")
             before["service " + service["name"]] = {"unit_file_state": service.get("unit_file_state"),

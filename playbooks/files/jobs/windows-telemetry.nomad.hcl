@@ -1,5 +1,27 @@
 # Edge job: telemetry on Windows edge hosts: a raw binary (raw_exec) next to a Java bridge (java driver).
-# raw_exec and java must be enabled on those clients (nomad_client_driver_raw_exec / _java).
+# raw_exec and java must be enabled on those clients (nomad_client_driver_raw_exec / _java). The exporter is
+# installed on the hosts (C:\Program Files\EdgeOps\telemetry); the bridge is YOUR build, downloaded as an
+# artifact whose URL and SHA-256 are variables without defaults: Nomad refuses to parse the job until they are
+# given ("Unset variable"). edgeops.nomad.deploy_jobs passes them from nomad_deploy_jobs_variables, for example
+#   nomad_deploy_jobs_variables:
+#     windows-telemetry:
+#       opcua_bridge_artifact_url: https://artifacts.example.com/opcua-bridge/2.1.0/opcua-bridge.jar
+#       opcua_bridge_artifact_sha256: <sha256sum of that jar, from your build or release>
+variable "opcua_bridge_artifact_url" {
+  type        = string
+  description = "URL of the opcua-bridge.jar the java task runs"
+}
+
+variable "opcua_bridge_artifact_sha256" {
+  type        = string
+  description = "SHA-256 of that jar (64 hex digits), from the build or release that published it"
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{64}$", var.opcua_bridge_artifact_sha256))
+    error_message = "The opcua-bridge artifact checksum must be 64 lowercase hex digits (sha256sum)."
+  }
+}
+
 job "windows-telemetry" {
   type        = "service"
   node_pool   = "edge-windows"
@@ -56,10 +78,10 @@ job "windows-telemetry" {
       }
 
       artifact {
-        source      = "https://artifacts.example.com/opcua-bridge/2.1.0/opcua-bridge.jar"
+        source      = var.opcua_bridge_artifact_url
         destination = "local/"
         options {
-          checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+          checksum = "sha256:${var.opcua_bridge_artifact_sha256}"
         }
       }
 

@@ -1,7 +1,9 @@
-"""Check the edge job files: Nomad's jobspec schema (tests/tools/nomad_schema, strict) plus what the edge
-use cases require of every job: a node_pool, constraints on ${attr.cpu.arch} and ${attr.kernel.name}
-(job or group level), and in every group a disconnect block with lost_after, replace and reconcile
-(never the deprecated max_client_disconnect / stop_after_client_disconnect / prevent_reschedule_on_lost).
+"""Check the edge job files: Nomad's jobspec schema (tests/tools/nomad_schema, strict: it also refuses an artifact
+checksum that is a placeholder, such as all zeros) plus what the edge use cases require of every job: a node_pool,
+constraints on ${attr.cpu.arch} and ${attr.kernel.name} (job or group level), in every group a disconnect block
+with lost_after, replace and reconcile (never the deprecated max_client_disconnect / stop_after_client_disconnect /
+prevent_reschedule_on_lost), and a task that downloads an artifact runs what the artifact brings (its command or
+jar_path lies in the artifact's destination), not a binary of the host.
 
 Usage: python tests/e2e/demo/check_jobs.py FILE...   (a built-in negative case runs first: the checker
 must reject a job that breaks each rule, or the check itself fails).
@@ -22,11 +24,17 @@ job "bad" {
     max_client_disconnect = "1h"
     task "t" {
       driver = "exec"
-      config { command = "/bin/true" }
+      config { command = "/usr/local/bin/tool" }
+      artifact {
+        source      = "https://artifacts.example.test/tool.tar.gz"
+        destination = "local/"
+      }
     }
   }
 }
 """
+# An artifact's destination is relative to the task directory (default "local/"); ${NOMAD_TASK_DIR} is that "local".
+DEFAULT_DESTINATION = "local/"
 
 
 def _unquote(key):
@@ -64,12 +72,38 @@ def edge_rules(text):
         for key in DEPRECATED:
             if key in group:
                 errors.append(f"job {name} group {gname}: deprecated {key} (use the disconnect block)")
+        for tname, task in _labelled(group.get("task")):
+            errors += _runs_its_artifact(f"job {name} group {gname} task {tname}", task)
     return errors
+
+
+def _task_path(path):
+    path = _unquote(str(path)).replace("${NOMAD_TASK_DIR}", "local")
+    return path[2:] if path.startswith("./") else path
+
+
+def _runs_its_artifact(where, task):
+    """A task that downloads an artifact must run what it downloaded: its command (or the java driver's jar_path)
+    is a path inside one of the artifacts' destinations, relative to the task directory."""
+    artifacts = task.get("artifact") or []
+    if not artifacts:
+        return []
+    config = (task.get("config") or [{}])[0]
+    runs = config.get("command", config.get("jar_path"))
+    if runs is None:
+        return []
+    runs = _task_path(runs)
+    destinations = [_task_path(a.get("destination", DEFAULT_DESTINATION)).rstrip("/") + "/" for a in artifacts]
+    if any(runs.startswith(d) for d in destinations):
+        return []
+    return [f"{where}: downloads an artifact into {', '.join(destinations)} but runs {runs} (a binary of the host): "
+            "run what the artifact brings"]
 
 
 def main(paths):
     bad = edge_rules(BAD_JOB)
-    expected = ["no node_pool", "${attr.cpu.arch}", "${attr.kernel.name}", "without lost_after", "deprecated max_client_disconnect"]
+    expected = ["no node_pool", "${attr.cpu.arch}", "${attr.kernel.name}", "without lost_after", "deprecated max_client_disconnect",
+                "runs /usr/local/bin/tool (a binary of the host)"]
     missing = [e for e in expected if not any(e in b for b in bad)]
     if missing:
         print(f"check_jobs: the negative case was not rejected for: {missing}")

@@ -113,6 +113,12 @@ fi
 K8S_AUTH_KUBECONFIG="$EDGEOPS_CLUSTER_DIR/kubeconfig" "$DEMO_ROOT/.venv/bin/python" tests/tools/cluster/kube.py tls-secret \
   edgeops-demo nomad-tls "$DEMO_STATE/tls/ca.pem" "$DEMO_STATE/tls/server.pem" "$DEMO_STATE/tls/server-key.pem" >/dev/null
 
+# TEST DOUBLE: stand-in artifacts of the edge jobs, served by the mirror's server, with their SHA-256 (what
+# deploy_jobs passes as the jobs' variables, inventories/local/group_vars/nomad_control_plane.yml).
+if [ ! -f "$DEMO_STATE/mirror/artifacts/opcua-bridge.jar.sha256" ]; then
+  bash tests/e2e/demo/job_artifacts.sh "$DEMO_STATE/mirror/artifacts" >/dev/null
+fi
+
 cat > "$DEMO_STATE/env" <<ENV
 export EDGEOPS_DEMO_TLS_DIR=$DEMO_STATE/tls
 export EDGEOPS_DEMO_EDGE_RPC_ADDRESS=$gateway

@@ -63,6 +63,16 @@ CASES = {
     "windows_arm64": ({"__nomad_client_host": {**WINDOWS_AMD64, "architecture": "aarch64"}}, "unsupported OS or architecture"),
     "install_method_unknown": ({"nomad_client_install_method": "curl"}, "nomad_client_install_method"),
     "install_package_on_windows": ({**WIN, "nomad_client_install_method": "package"}, "nomad_client_install_method must be archive on Windows"),
+    # HashiCorp's package owns /etc/nomad.d: its nomad.hcl (a one-node server) would be merged with the role's file
+    # (command/agent/config.go LoadConfigDir, ServerConfig.Merge), and its postinst chowns the directory to nomad.
+    "package_config_in_the_packages_dir": (
+        {"nomad_client_install_method": "package", "nomad_client_config_dir": "/etc/nomad.d"},
+        "nomad_client_config_dir is /etc/nomad.d, inside /etc/nomad.d, which the nomad package owns",
+    ),
+    "package_config_under_the_packages_dir": (
+        {"nomad_client_install_method": "package", "nomad_client_config_dir": "/etc/nomad.d/client/"},
+        "nomad_client_config_dir is /etc/nomad.d/client/, inside /etc/nomad.d",
+    ),
     "gpg_key_missing": ({"nomad_client_gpg_key": ""}, "nomad_client_gpg_key holds no ASCII-armoured public key"),
     "gpg_fingerprint_malformed": ({"nomad_client_gpg_fingerprint": "72D7468F"}, "nomad_client_gpg_fingerprint must be a 40-hex-digit"),
     "download_url_not_http": ({"nomad_client_download_base_url": "ftp://mirror/nomad"}, "nomad_client_download_base_url must be"),
@@ -110,7 +120,10 @@ MANY_EXPECTED = [
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     cases = {case_id: overrides for case_id, (overrides, _expected) in CASES.items()}
-    cases.update(valid_baseline={}, valid_windows=WIN, many_at_once=MANY)
+    cases.update(valid_baseline={}, valid_windows=WIN, many_at_once=MANY,
+                 valid_package={"nomad_client_install_method": "package"},
+                 valid_package_own_dir={"nomad_client_install_method": "package", "nomad_client_config_dir": "/etc/nomad.d-client"},
+                 valid_archive_in_etc_nomad_d={"nomad_client_config_dir": "/etc/nomad.d"})
     return run_preflight_cases(tmp_path_factory.mktemp("preflight"), cases)
 
 
@@ -127,7 +140,8 @@ def test_bad_input_is_rejected_naming_the_variable(outcomes, case_id):
     assert CASES[case_id][1] in message, message
 
 
-@pytest.mark.parametrize("case_id", ["valid_baseline", "valid_windows"])
+@pytest.mark.parametrize("case_id", ["valid_baseline", "valid_windows", "valid_package", "valid_package_own_dir",
+                                     "valid_archive_in_etc_nomad_d"])
 def test_valid_input_passes_preflight(outcomes, case_id):
     assert outcomes.get(case_id) == {"ok": True}, outcomes.get(case_id) or outcomes["__log__"]
 

@@ -9,6 +9,7 @@ An entry of mutations.yml names its place with `in:` and its change with one ope
   in: {key: __nomad_server_kube_min}      YAML: the mapping key and its value (the more-indented lines under it)
   in: {jinja: "set __edge_ports"}         Jinja: the statement starting so ({% set ... %}; for if/for/macro/block
                                           and a block set, up to its {% end... %})
+  in: {file: "what the file is"}          any file without such structure (a short shell script): the whole file
 
   Python operations (found through the AST inside the anchor, spelled as Python: formatting does not matter):
     expr:    {old: EXPR, new: EXPR}       replace the one expression equal to old
@@ -57,11 +58,12 @@ def mutate(entry: dict, text: str) -> str:
     if op not in TEXT_OPS:
         raise StaleEntry("%s works on Python only; use replace or drop" % op)
     if not isinstance(where, dict) or len(where) != 1:
-        raise StaleEntry("in: must be a qualified Python name or one of task, key, jinja")
+        raise StaleEntry("in: must be a qualified Python name or one of task, key, jinja, file")
     (kind, name), = where.items()
-    finders = {"task": _yaml_task, "key": _yaml_key, "jinja": _jinja_statement}
+    finders = {"task": _yaml_task, "key": _yaml_key, "jinja": _jinja_statement,
+               "file": lambda whole, dummy: (0, len(whole))}
     if kind not in finders:
-        raise StaleEntry("unknown anchor kind %r (task, key or jinja)" % kind)
+        raise StaleEntry("unknown anchor kind %r (task, key, jinja or file)" % kind)
     start, end = finders[kind](text, str(name))
     scope = text[start:end]
     if op == "replace":

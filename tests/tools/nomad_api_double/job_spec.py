@@ -39,6 +39,90 @@ def hcl_value(key, value):
     return value
 
 
+# jobspec2/types.variables.go (Variable.Value, parseVarFile): the texts Nomad's parser gives when a declared
+# variable has no value and when a value is given for a variable the job does not declare.
+UNSET_VARIABLE = ('Unset variable "%s"; A used variable must be set or have a default value; see '
+                  'https://developer.hashicorp.com/nomad/docs/reference/hcl2/variables  for details.')
+UNDEFINED_VARIABLE = ('Undefined variable; A "%s" variable was set but was not found in known variables. To declare '
+                      'variable "%s", place this block in your job files')
+_VAR_REF = r"\$\{var\.([A-Za-z_][A-Za-z0-9_-]*)\}"
+
+
+class VariableError(ValueError):
+    """The job's variables cannot be resolved (Nomad answers 400 "Failed to parse job: ...")."""
+
+
+def hcl_diagnostics(texts):
+    """hcl.Diagnostics.Error(): the first diagnostic, and how many others there were."""
+    if len(texts) == 1:
+        return texts[0]
+    return "%s, and %d other diagnostic(s)" % (texts[0], len(texts) - 1)
+
+
+def resolve_variables(parsed, var_file):
+    """HCL2 input variables of a job (jobspec2 ParseWithConfig with VarContent): every declared `variable` needs a
+    value (the var file's, else its default; Variables.Values asks each one, used or not), a value for an
+    undeclared variable is an error, and `var.NAME` references are replaced by the values. python-hcl2 keeps string
+    literals quoted; a bare reference comes back as "${var.NAME}". Validation blocks are not evaluated here."""
+    import re  # pylint: disable=import-outside-toplevel
+    var_ref = re.compile(_VAR_REF)
+    declared = {}
+    for block in parsed.get("variable") or []:
+        for name, body in block.items():
+            declared[name.strip('"')] = body.get("default")
+    given = {}
+    if var_file and var_file.strip():
+        # python-hcl2 comes with the dev venv; imported here like the handlers import it, only when needed
+        import hcl2  # pylint: disable=import-outside-toplevel
+        given = hcl2.loads(var_file)
+    problems = ["input.hcl: " + UNDEFINED_VARIABLE % (name, name) for name in given if name not in declared]
+    values = {}
+    for name, default in declared.items():
+        value = given.get(name, default)
+        if value is None:
+            problems.append("input.hcl: " + UNSET_VARIABLE % name)
+        values[name] = value
+    if problems:
+        raise VariableError(hcl_diagnostics(problems))
+
+    def text_of(value):
+        return value[1:-1] if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"' else str(value)
+
+    def substitute(node):
+        if isinstance(node, dict):
+            return dict((k, substitute(v)) for k, v in node.items())
+        if isinstance(node, list):
+            return [substitute(v) for v in node]
+        if isinstance(node, str):
+            whole = var_ref.fullmatch(node)
+            if whole:
+                return values.get(whole.group(1), node)
+            return var_ref.sub(lambda m: text_of(values[m.group(1)]) if m.group(1) in values else m.group(0), node)
+        return node
+
+    return dict((k, substitute(v)) for k, v in parsed.items() if k != "variable")
+
+
+# api.TaskArtifact's JSON names of the artifact block's keys (api/tasks.go TaskArtifact hcl tags).
+ARTIFACT_FIELDS = {"source": "GetterSource", "mode": "GetterMode", "insecure": "GetterInsecure",
+                   "destination": "RelativeDest", "chown": "Chown", "options": "GetterOptions", "headers": "GetterHeaders"}
+
+
+def hcl_artifact(block):
+    """One artifact block -> api.TaskArtifact: options and headers are string maps (block or attribute form)."""
+    out = {}
+    for key, value in block.items():
+        if key == "__is_block__":
+            continue
+        name = ARTIFACT_FIELDS.get(key, pascal(key))
+        if key in ("options", "headers"):
+            body = value[0] if isinstance(value, list) and value else value
+            out[name] = dict((k, hcl_value(k, v)) for k, v in (body or {}).items() if k != "__is_block__")
+        else:
+            out[name] = hcl_value(name, value)
+    return out
+
+
 def hcl_job_to_api(job_id, spec):
     """HCL2 (python-hcl2 dict) -> api.Job JSON shape: PascalCase fields, labeled blocks as Name."""
     job = {"ID": job_id, "Name": job_id}
@@ -59,6 +143,9 @@ def hcl_job_to_api(job_id, spec):
                                     task = {"Name": tname.strip('"')}
                                     for tkey, tval in tspec.items():
                                         if tkey == "__is_block__":
+                                            continue
+                                        if tkey == "artifact":
+                                            task["Artifacts"] = [hcl_artifact(a) for a in tval]
                                             continue
                                         tval = tval[0] if isinstance(tval, list) and tkey in (
                                             "config", "resources", "env", "meta") else tval

@@ -23,6 +23,7 @@ def main(argv=None):
     agent.add_argument("--nomad-version", help="keys newer than this Nomad version are errors")
     agent.add_argument("--allow-deprecated", action="store_true", help="do not report deprecated keys")
     agent.add_argument("--partial", action="store_true", help="each file is a fragment of a config directory")
+    agent.add_argument("--mode", choices=["client", "server"], help="the merged configuration must run this agent only")
     agent.add_argument("files", nargs="+", help="files, or directories merged like nomad agent -config DIR")
     job = sub.add_parser("job", help="job files (HCL2)")
     job.add_argument("files", nargs="+")
@@ -38,6 +39,7 @@ def main(argv=None):
                 shared=args.shared,
                 allow_deprecated=args.allow_deprecated,
                 partial=args.partial,
+                mode=args.mode,
             )
         else:
             errors = check_job(Path(path), shared=args.shared)

@@ -60,16 +60,32 @@ def _editor_temp(name):
     return name.endswith("~") or name.startswith(".#") or (name.startswith("#") and name.endswith("#"))
 
 
-def merge_configs(base, over):
+# command/agent/config.go ServerConfig.Merge / ClientConfig.Merge: `enabled` only ever becomes true (a later file
+# cannot turn a server off), and a client's `servers` are appended, not replaced.
+STICKY_TRUE = {"server.enabled", "client.enabled"}
+APPENDED = {"client.servers"}
+
+
+def merge_configs(base, over, _path=""):
     """Merge two agent configs the way Nomad merges its config files (later file wins).
 
     Blocks merge key by key, repeatable blocks given as lists are appended, labeled blocks merge by
-    label; any other value is replaced."""
+    label; `server.enabled` and `client.enabled` stay true once a file set them, `client.servers`
+    is appended; any other value is replaced."""
     out = dict(base)
     for key, value in over.items():
         old = out.get(key)
+        where = f"{_path}.{key}" if _path else key
+        if where in STICKY_TRUE and old is True:
+            continue
+        if where in APPENDED and isinstance(old, list) and isinstance(value, list):
+            out[key] = old + value
+            continue
+        if where in ("server", "client") and old is not None:
+            out[key] = merge_configs(_one(old), _one(value), where)  # one block, whatever form each file gave it
+            continue
         if isinstance(old, dict) and isinstance(value, dict):
-            out[key] = merge_configs(old, value)
+            out[key] = merge_configs(old, value, where)
         elif isinstance(old, list) and isinstance(value, list) and all(isinstance(v, dict) for v in old + value):
             out[key] = old + value
         elif isinstance(old, list) and isinstance(value, dict) and all(isinstance(v, dict) for v in old):
@@ -468,17 +484,46 @@ class AgentChecker:
                     self.err(kind, f"{kind} blocks with the same name are merged by Nomad; give each block its own name: {', '.join(dupes)}")
 
 
-def check_agent_config(config, *, edition=None, nomad_version=None, shared=None, allow_deprecated=False, partial=False):
+def load_agent_paths(paths):
+    """What `nomad agent -config P1 -config P2 ...` loads: each path (a file, or a directory merged as
+    LoadConfigDir does) merged in the order given (command/agent/command.go readConfig)."""
+    merged = {}
+    for path in paths:
+        merged = merge_configs(merged, load_agent_dir(path) if Path(path).is_dir() else load_agent_file(path))
+    return merged
+
+
+def agent_mode_errors(config, mode):
+    """The agent must run as `mode` only ("client" or "server"): one agent that is both, or neither, is an error."""
+    server_on = _one(config.get("server")).get("enabled") is True
+    client_on = _one(config.get("client")).get("enabled") is True
+    errors = []
+    if mode == "client" and server_on:
+        errors.append("server.enabled: true in the loaded configuration: this agent would run a Nomad server as well as "
+                      "the client (a file with server { enabled = true } was merged; no later file can turn it off)")
+    if mode == "server" and client_on:
+        errors.append("client.enabled: true in the loaded configuration: this agent would run a Nomad client as well")
+    if not (client_on if mode == "client" else server_on):
+        errors.append(f"{mode}.enabled: not true in the loaded configuration: this agent is no {mode}")
+    return errors
+
+
+def check_agent_config(config, *, edition=None, nomad_version=None, shared=None, allow_deprecated=False, partial=False,
+                       mode=None):
     """Errors (list of str, empty when fine) for an agent config.
 
-    config: a dict (as given to edgeops.nomad.to_nomad_hcl), a .hcl/.json file path, or a
-    directory path (merged like `nomad agent -config DIR`). partial=True checks a fragment (one
-    file of a config directory): keys, types and value rules, but not the whole-config rules
-    (agent mode, data_dir)."""
+    config: a dict (as given to edgeops.nomad.to_nomad_hcl, or what load_agent_paths merged from
+    several -config paths), a .hcl/.json file path, or a directory path (merged like `nomad agent
+    -config DIR`). partial=True checks a fragment (one file of a config directory): keys, types and
+    value rules, but not the whole-config rules (agent mode, data_dir). mode="client" or "server":
+    the merged configuration must run that agent only."""
     if isinstance(config, (str, Path)):
         try:
             config = load_agent_dir(config) if Path(config).is_dir() else load_agent_file(config)
         except (OSError, ValueError) as err:
             return [f"{config}: {err}"]
     checker = AgentChecker(edition=edition, nomad_version=nomad_version, shared=shared, allow_deprecated=allow_deprecated, partial=partial)
-    return checker.check(config)
+    errors = checker.check(config)
+    if mode and isinstance(config, dict):
+        errors += agent_mode_errors(config, mode)
+    return errors

@@ -33,6 +33,11 @@ SHORTHANDS = {
 }
 
 
+# nomad/structs/structs.go TaskArtifact.validateChecksum: "type:value", value hex of the type's digest length.
+CHECKSUM_BYTES = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
+_VAR_REF = re.compile(r"\$\{var\.([A-Za-z_][A-Za-z0-9_-]*)\}")
+
+
 def _duration_seconds(value):
     if is_int(value):
         return value / 1e9
@@ -43,6 +48,7 @@ class JobChecker:
     def __init__(self, shared=None):
         self.doc = load_schema("jobspec-group.json", shared)
         self.errors = []
+        self.defaults = {}  # variable name -> its default (a value given at parse time when there is none)
 
     def err(self, path, message):
         self.errors.append(f"{path}: {message}")
@@ -190,6 +196,9 @@ class JobChecker:
                 self.err(block.type, f'Unsupported block type; Blocks of type "{block.type}" are not expected here.')
         for name in body.attrs:
             self.err(name, f'Unsupported argument; An argument named "{name}" is not expected here.')
+        for block in body.blocks_of("variable"):
+            if block.labels and "default" in block.body.attrs:
+                self.defaults[block.labels[0]] = block.body.attrs["default"]
         jobs = body.blocks_of("job")
         if not jobs:
             self.err("(file)", "Missing job block")
@@ -370,9 +379,55 @@ class JobChecker:
             label = mount.body.attrs.get("selinux_label")
             if label is not None and label not in ("", "z", "Z"):
                 self.err(f"{path}.volume_mount.selinux_label", f"unknown selinux_label {show(label)}")
+        for i, artifact in enumerate(task.body.blocks_of("artifact")):
+            options = artifact.body.attrs.get("options")
+            for block in artifact.body.blocks_of("options"):
+                options = block.body.attrs
+            if isinstance(options, dict) and "checksum" in options:
+                self.checksum(f"{path}.artifact[{i}].options.checksum", options["checksum"])
         kill_timeout = _duration_seconds(attrs.get("kill_timeout")) if "kill_timeout" in attrs else None
         if kill_timeout is not None and kill_timeout < 0:
             self.err(f"{path}.kill_timeout", "KillTimeout must be a positive value")
+
+    def checksum(self, where, value):
+        """nomad/structs/structs.go TaskArtifact.validateChecksum, plus a rule of ours: a digest whose hex digits are
+        all the same (the all-zero placeholder of an example) is no artifact's checksum. A reference to a variable
+        with a default is checked with that default; one without a default is given when the job is parsed
+        (deploy_jobs passes the operator's value), and what is left of ${...} is interpolated by Nomad later and
+        skipped, as Nomad skips it."""
+        if isinstance(value, Expr):
+            match = re.fullmatch(r"var\.([A-Za-z_][A-Za-z0-9_-]*)", value.text.strip())
+            if not match or match.group(1) not in self.defaults:
+                return
+            value = self.defaults[match.group(1)]
+        if not isinstance(value, str):
+            self.err(where, f"Unsuitable value type; expected a string, got {type_name(value)} {show(value)}")
+            return
+        value = _VAR_REF.sub(lambda m: self.defaults[m.group(1)] if isinstance(self.defaults.get(m.group(1)), str)
+                             else m.group(0), value)
+        if "${" in value:
+            return
+        check = value.strip()
+        if not check:
+            self.err(where, "checksum value cannot be empty")
+            return
+        parts = check.split(":")
+        if len(parts) != 2:
+            self.err(where, f'checksum must be given as "type:value"; got {show(check)}')
+            return
+        kind, digest = parts
+        if not re.fullmatch(r"([0-9a-fA-F]{2})*", digest):
+            self.err(where, f"invalid checksum: {show(digest)} is not hexadecimal")
+            return
+        if kind not in CHECKSUM_BYTES:
+            self.err(where, f"unsupported checksum type: {kind}")
+            return
+        if len(digest) != 2 * CHECKSUM_BYTES[kind]:
+            self.err(where, f"invalid {kind} checksum: {digest}")
+            return
+        if len(set(digest.lower())) == 1:
+            self.err(where, f"{kind}:{digest[:8]}... is a placeholder (every digit {digest[0]}), not the checksum of an "
+                            "artifact: take it from a variable the operator sets to the artifact's real checksum")
 
     def constraints(self, body, path):
         for kind in ("constraint", "affinity"):

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test-only callback: write every task result (task name, status) to $RECORD_TASKS_FILE as JSON."""
+"""Test-only callback: write every task result (task name, status, host) to $RECORD_TASKS_FILE as JSON."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 name: record_tasks
 type: aggregate
 short_description: Record each task result for the tests (test helper, not shipped)
-description: Writes [{task, status}] to the file named by the RECORD_TASKS_FILE environment variable.
+description: Writes [{task, status, host}] to the file named by the RECORD_TASKS_FILE environment variable.
 """
 
 
@@ -27,7 +27,7 @@ class CallbackModule(CallbackBase):
         self.results = []
 
     def _add(self, result, status):
-        self.results.append({"task": result._task.get_name(), "status": status})
+        self.results.append({"task": result._task.get_name(), "status": status, "host": result._host.get_name()})
 
     def v2_runner_on_ok(self, result, **kwargs):
         self._add(result, "ok")

@@ -10,7 +10,7 @@ except ImportError:  # pragma: no cover - the dev venv has python-hcl2
 
 from .. import rules
 from ..common import JSON_NULL, HTTPFailure, field, route
-from ..job_spec import canonicalize, hcl_job_to_api, plan_diff
+from ..job_spec import VariableError, canonicalize, hcl_job_to_api, plan_diff, resolve_variables
 from ..rules import DEPRECATED_GROUP_KEYS, RuleError, multierror
 
 
@@ -26,6 +26,12 @@ class Jobs:
         try:
             parsed = hcl2.loads(text)
         except Exception as exc:  # noqa: BLE001
+            raise HTTPFailure(400, "Failed to parse job: input.hcl: %s" % str(exc).splitlines()[0])
+        try:
+            parsed = resolve_variables(parsed, field(body, "Variables") or "")
+        except VariableError as exc:
+            raise HTTPFailure(400, "Failed to parse job: %s" % exc)
+        except Exception as exc:  # noqa: BLE001  (a var file python-hcl2 cannot read)
             raise HTTPFailure(400, "Failed to parse job: input.hcl: %s" % str(exc).splitlines()[0])
         jobs = parsed.get("job") or []
         if len(jobs) != 1:

@@ -268,6 +268,49 @@ def test_deprecated_group_keys_are_dropped(double, token):
         == (None, None, False)
 
 
+VARIABLE_JOB = """
+variable "gateway_sha256" {
+  type = string
+}
+variable "gateway_url" {
+  type    = string
+  default = "https://artifacts.example.test/gw.tar.gz"
+}
+job "gw" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config { command = "local/gw" }
+      artifact {
+        source = var.gateway_url
+        options { checksum = "sha256:${var.gateway_sha256}" }
+      }
+    }
+  }
+}
+"""
+UNSET = ('Unset variable "%s"; A used variable must be set or have a default value; see '
+         'https://developer.hashicorp.com/nomad/docs/reference/hcl2/variables  for details.')
+
+
+def test_job_parse_needs_every_declared_variable(double, token):
+    """command/agent/job_endpoint.go JobsParseRequest -> jobspec2.ParseWithConfig(VarContent: Variables): every
+    declared variable needs a value (jobspec2/types.config.go calls Variables.Values, which asks each one), else
+    400 "Failed to parse job: ... Unset variable" (jobspec2/types.variables.go Variable.Value); a value for a variable
+    the job does not declare is "Undefined variable"; the values replace the var.NAME references."""
+    status, body = call(double, "POST", "/v1/jobs/parse", {"JobHCL": VARIABLE_JOB}, token)
+    assert (status, body) == (400, "Failed to parse job: input.hcl: " + UNSET % "gateway_sha256")
+    status, body = call(double, "POST", "/v1/jobs/parse",
+                        {"JobHCL": VARIABLE_JOB, "Variables": 'gateway_sha256 = "%s"\nother = "x"\n' % ("ab" * 32)}, token)
+    assert status == 400 and body.startswith('Failed to parse job: input.hcl: Undefined variable; A "other" variable was set')
+    status, body = call(double, "POST", "/v1/jobs/parse",
+                        {"JobHCL": VARIABLE_JOB, "Variables": 'gateway_sha256 = "%s"\n' % ("ab" * 32)}, token)
+    assert status == 200, body
+    artifact = json.loads(body)["TaskGroups"][0]["Tasks"][0]["Artifacts"][0]
+    assert artifact["GetterSource"] == "https://artifacts.example.test/gw.tar.gz", artifact
+    assert artifact["GetterOptions"]["checksum"] == "sha256:" + "ab" * 32, artifact
+
+
 def test_variable_delete_is_204(double, token):
     """command/agent/variable_endpoint.go variableDelete: resp.WriteHeader(http.StatusNoContent)."""
     assert call(double, "PUT", "/v1/var/app/x", {"Items": {"k": "v"}}, token)[0] == 200

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.edgeops.nomad.plugins.filter.to_nomad_hcl import to_nomad_hcl
 from tests.tools.nomad_schema import check_agent_config, check_job
+from tests.tools.nomad_schema.agent import load_agent_dir, load_agent_paths
 from tests.tools.nomad_schema.common import parse_duration
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -435,9 +436,106 @@ def test_config_directory_is_merged_like_nomad(tmp_path):
     assert "40-broken.hcl: HCL syntax error" in check_agent_config(tmp_path)[0]
 
 
+PACKAGE_HCL = (ROOT / "tests" / "tools" / "stand_in_nomad" / "package" / "etc" / "nomad.d" / "nomad.hcl").read_text(encoding="utf-8")
+CLIENT_ONLY = {"data_dir": "/opt/nomad/data", "client": {"enabled": True, "servers": ["lb.example.test:4647"]}}
+
+
+# command/agent/config.go: LoadConfigDir merges every .hcl/.json file of a directory in sorted order;
+# ServerConfig.Merge and ClientConfig.Merge only ever turn `enabled` on, and append `client.servers`.
+def test_a_later_file_cannot_turn_a_server_off_and_client_servers_add_up(tmp_path):
+    (tmp_path / "client.hcl").write_text(to_nomad_hcl(CLIENT_ONLY), encoding="utf-8")
+    (tmp_path / "nomad.hcl").write_text(PACKAGE_HCL, encoding="utf-8")
+    (tmp_path / "zz-off.json").write_text('{"server": [{"enabled": false}]}', encoding="utf-8")
+    merged = load_agent_dir(tmp_path)
+    assert merged["server"]["enabled"] is True
+    assert merged["client"]["servers"] == ["lb.example.test:4647", "127.0.0.1"]
+
+
+def test_mode_client_refuses_an_agent_that_is_also_a_server(tmp_path):
+    (tmp_path / "client.hcl").write_text(to_nomad_hcl(CLIENT_ONLY), encoding="utf-8")
+    assert check_agent_config(tmp_path, mode="client") == []
+    (tmp_path / "nomad.hcl").write_text(PACKAGE_HCL, encoding="utf-8")  # what HashiCorp's package ships there
+    errors = check_agent_config(tmp_path, mode="client")
+    assert any(e.startswith("server.enabled: true in the loaded configuration") for e in errors), errors
+    assert check_agent_config({"server": {"enabled": True}, "data_dir": "/d"}, mode="client")[-1].startswith(
+        "client.enabled: not true")
+    proc = run_cli("agent", "--mode", "client", str(tmp_path))
+    assert proc.returncode == 1 and "would run a Nomad server as well" in proc.stdout, proc.stdout
+
+
+def test_several_config_paths_merge_in_order(tmp_path):
+    (tmp_path / "a.hcl").write_text(to_nomad_hcl(CLIENT_ONLY), encoding="utf-8")
+    (tmp_path / "b.hcl").write_text('client {\n  servers = ["10.0.0.1:4647"]\n}\n', encoding="utf-8")
+    merged = load_agent_paths([tmp_path / "a.hcl", tmp_path / "b.hcl"])
+    assert merged["client"]["servers"] == ["lb.example.test:4647", "10.0.0.1:4647"]
+    assert check_agent_config(merged, mode="client") == []
+
+
 def test_partial_still_checks_keys_and_rules():
     assert check_agent_config({"server": {"encrypt": "bad"}}, partial=True) == ["server.encrypt: Invalid encryption key: not valid base64"]
     assert check_agent_config({"bogus": 1}, partial=True) == ["bogus: unknown key"]
+
+
+ARTIFACT_JOB = """
+variable "agent_sha256" {
+  type = string
+}
+job "edge" {
+  node_pool = "edge"
+  group "g" {
+    task "t" {
+      driver = "exec"
+      config {
+        command = "local/agent"
+      }
+      artifact {
+        source      = "https://artifacts.example.test/agent.tar.gz"
+        destination = "local/"
+        options {
+          checksum = CHECKSUM
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def artifact_job(checksum, default=None):
+    text = ARTIFACT_JOB.replace("CHECKSUM", checksum)
+    if default is not None:
+        text = text.replace("  type = string\n", "  type = string\n  default = %s\n" % default)
+    return text
+
+
+# nomad/structs/structs.go TaskArtifact.validateChecksum (type:value, hex, the type's digest length), and ours:
+# a digest of one repeated digit (the all-zero placeholder of an example) is refused; a variable without a default
+# is the operator's value, given when the job is parsed.
+@pytest.mark.parametrize("checksum, default, expected", [
+    ('"sha256:' + "0" * 64 + '"', None, "is a placeholder (every digit 0)"),
+    ('"sha256:' + "f" * 64 + '"', None, "is a placeholder (every digit f)"),
+    ('"sha256:${var.agent_sha256}"', '"' + "0" * 64 + '"', "is a placeholder (every digit 0)"),
+    ("var.agent_sha256", '"sha256:' + "0" * 64 + '"', "is a placeholder (every digit 0)"),
+    ('"sha256:abcd"', None, "invalid sha256 checksum: abcd"),
+    ('"sha256:' + "zz" * 32 + '"', None, "is not hexadecimal"),
+    ('"crc32:abcdabcd"', None, "unsupported checksum type: crc32"),
+    ('"' + "ab" * 32 + '"', None, 'checksum must be given as "type:value"'),
+    ('" "', None, "checksum value cannot be empty"),
+])
+def test_artifact_checksums_are_checked_and_placeholders_refused(checksum, default, expected):
+    errors = check_job(artifact_job(checksum, default))
+    assert any(expected in e and ".artifact[0].options.checksum" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("checksum, default", [
+    ('"sha256:' + "3a" * 32 + '"', None),
+    ('"sha512:' + "3a" * 64 + '"', None),
+    ('"sha256:${var.agent_sha256}"', None),  # given when the job is parsed (deploy_jobs: the operator's value)
+    ('"sha256:${var.agent_sha256}"', '"' + "3a" * 32 + '"'),
+    ('"sha256:${NOMAD_META_sum}"', None),  # interpolated by Nomad on the client: skipped, as Nomad skips it
+])
+def test_real_and_operator_given_checksums_pass(checksum, default):
+    assert check_job(artifact_job(checksum, default)) == []
 
 
 JOB_LEVEL_TASK = (SAMPLES / "good" / "batch-job-level-task.nomad.hcl").read_text(encoding="utf-8")

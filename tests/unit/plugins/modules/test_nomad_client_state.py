@@ -55,6 +55,9 @@ def host(tmp_path, monkeypatch):
     script.write_text("#!/bin/sh\n[ \"$1\" = show ] && [ \"$2\" = nomad.service ] || exit 3\ncat %s\n" % props)
     script.chmod(0o755)
     monkeypatch.setenv("PATH", "%s:%s" % (bindir, os.environ["PATH"]))
+    # systemd runs as init on this stand-in host (sd_booted(3): /run/systemd/system exists)
+    (tmp_path / "run-systemd-system").mkdir()
+    monkeypatch.setattr(nomad_client_state, "SYSTEMD_RUN_DIR", str(tmp_path / "run-systemd-system"), raising=False)
     args = {
         "files": [
             {"label": "config", "path": str(tmp_path / "etc" / "client.hcl"), "sha256": sha("datacenter = \"dc1\"\n"),
@@ -73,6 +76,16 @@ def test_converged_host_differs_in_nothing(capsys, host):
     out = run(capsys, args)
     assert out["differs"] == [] and out["converged"] is True and out["changed"] is False
     assert out["service"]["unit_file_state"] == "enabled"
+
+
+def test_who_runs_the_service_since_when(capsys, host):
+    # the package install method compares these before and after the package changed: HashiCorp's postrm restarts
+    # the service on a DEB upgrade (.release/linux/postrm), and the role must not restart it a second time
+    _tmp, props, args = host
+    props.write_text("LoadState=loaded\nUnitFileState=enabled\nActiveState=active\nNeedDaemonReload=no\n"
+                     "MainPID=4242\nExecMainStartTimestampMonotonic=81234567\n")
+    out = run(capsys, args)
+    assert (out["service"]["main_pid"], out["service"]["started_monotonic"]) == ("4242", "81234567")
 
 
 def test_each_kind_of_difference_is_reported_under_its_label(capsys, host):
@@ -170,7 +183,7 @@ def test_a_file_newer_than_the_agent_start_is_a_pending_restart(capsys, host):
     tmp, props, args = host
     script = [p for p in os.environ["PATH"].split(":") if (os.path.exists(os.path.join(p, "systemctl")))][0]
     with open(os.path.join(script, "systemctl"), "w") as handle:
-        handle.write("#!/bin/sh\ncase \"$*\" in *ExecMainStartTimestamp*) echo 'Sun 2026-01-04 10:00:00.000001 UTC';;\n"
+        handle.write("#!/bin/sh\ncase \"$*\" in *--property=ExecMainStartTimestamp\\ *) echo 'Sun 2026-01-04 10:00:00.000001 UTC';;\n"
                      "*) cat %s;; esac\n" % props)
     os.utime(tmp / "etc" / "client.hcl", (1767520800 + 5, 1767520800 + 5))  # 2026-01-04 10:00:05 UTC
     os.utime(tmp / "nomad", (1767520800 - 5, 1767520800 - 5))
@@ -180,3 +193,47 @@ def test_a_file_newer_than_the_agent_start_is_a_pending_restart(capsys, host):
     assert out["service"]["restart_pending"] == [str(tmp / "etc" / "client.hcl")]
     os.utime(tmp / "etc" / "client.hcl", (1767520800 - 1, 1767520800 - 1))
     assert run(capsys, args)["differs"] == []
+
+
+# A host where systemd is not the init system (a container without it, a chroot, an image being built) or has no
+# systemctl: the module used to crash with KeyError 'restart_pending' ("Module failed: 'restart_pending'").
+# It now fails with a message that names the condition, and changes nothing first (fix_directories included).
+# sd_booted(3): systemd runs as init if and only if /run/systemd/system exists.
+def _no_systemd_case(tmp, monkeypatch, case):
+    if case == "no systemctl":
+        bare = tmp / "bare-bin"
+        bare.mkdir()
+        monkeypatch.setenv("PATH", str(bare))
+        return "systemctl is not installed on this host"
+    if case == "systemd not running":
+        monkeypatch.setattr(nomad_client_state, "SYSTEMD_RUN_DIR", str(tmp / "absent"), raising=False)
+        return "systemd is not running as the init system"
+    # systemd is booted but cannot be asked (what systemctl prints in a chroot of a booted host)
+    script = [p for p in os.environ["PATH"].split(":") if os.path.exists(os.path.join(p, "systemctl"))][0]
+    with open(os.path.join(script, "systemctl"), "w") as handle:
+        handle.write("#!/bin/sh\necho 'Running in chroot, ignoring command.' >&2\nexit 1\n")
+    return "`systemctl show nomad.service` failed (exit 1): Running in chroot, ignoring command."
+
+
+@pytest.mark.parametrize("case", ["no systemctl", "systemd not running", "systemctl show fails"])
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_host_without_a_running_systemd_is_a_clear_failure(capsys, host, monkeypatch, case, check_mode):
+    tmp, _props, args = host
+    args["service"]["restart_when_newer"] = [str(tmp / "etc")]
+    args["directories"].append({"path": str(tmp / "data"), "mode": "0700"})
+    args["fix_directories"] = True
+    condition = _no_systemd_case(tmp, monkeypatch, case)
+    out = run(capsys, args, check_mode=check_mode)
+    assert out.get("failed") is True, out
+    assert "exception" not in out and "restart_pending" not in out["msg"], out
+    assert out["msg"].startswith("service nomad: " + condition), out["msg"]
+    assert "needs systemd as its init system (PID 1)" in out["msg"]
+    assert not (tmp / "data").exists()  # nothing changed before the failure
+
+
+def test_no_service_asked_no_systemd_needed(capsys, host, monkeypatch):
+    tmp, _props, args = host
+    del args["service"]
+    _no_systemd_case(tmp, monkeypatch, "systemd not running")
+    out = run(capsys, args)
+    assert out["differs"] == [] and out["service"] == {}
