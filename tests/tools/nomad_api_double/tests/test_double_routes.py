@@ -30,7 +30,8 @@ def resolve(routes, path):
 def test_every_resource_module_is_found():
     names = sorted(module.__name__.rsplit(".", 1)[-1] for module in server.MODULES)
     assert names == ["acl", "acl_auth", "agent", "allocations", "client_intro", "control", "deployments",
-                     "evaluations", "events", "jobs", "namespaces", "node_pools", "nodes", "operator", "variables"]
+                     "evaluations", "events", "federation", "jobs", "namespaces", "node_pools", "nodes", "operator",
+                     "variables"]
 
 
 @pytest.mark.parametrize("order", ["as found", "reversed"])
