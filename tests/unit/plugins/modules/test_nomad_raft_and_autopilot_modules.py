@@ -9,7 +9,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadClient
-from ansible_collections.edgeops.nomad.plugins.modules import nomad_autopilot, nomad_raft_peer
+from ansible_collections.edgeops.nomad.plugins.modules import nomad_agent_join, nomad_autopilot, nomad_raft_peer
 from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double import DoubleState, NomadAPIDouble
 
 SECRET = "0b7e3c5a-2d41-4f8e-9c6b-5a1d3e7f9b20"
@@ -86,3 +86,26 @@ def test_autopilot_keeps_the_settings_it_is_not_given(double, capsys):
         assert after[key] == before[key], key
     puts = [r for r in double.state.requests if r["method"] == "PUT"]
     assert puts[-1]["query"] == {"cas": str(before["ModifyIndex"])}
+
+
+def test_agent_join_only_when_a_region_is_missing(double, capsys):
+    """/v1/regions lists the regions with alive servers (nomad/regions_endpoint.go Region.List); a join
+    (command/agent/agent_endpoint.go AgentJoinRequest) answers 200 with its error in the body."""
+    double.state.wan_servers["192.0.2.61:4648"] = "west"
+    args = {"regions": ["west"], "addresses": ["192.0.2.60", "192.0.2.61"]}
+    mark = len(double.state.requests)
+    check = run(nomad_agent_join, dict(args), capsys, double, _ansible_check_mode=True)
+    assert check["changed"] is True and check["missing"] == ["west"] and writes(double, mark) == []
+    applied = run(nomad_agent_join, dict(args), capsys, double)
+    assert applied["changed"] is True and applied["num_joined"] == 1 and applied["regions"] == ["global", "west"]
+    join = [r for r in double.state.requests[mark:] if r["method"] == "PUT"]
+    assert join and join[0]["path"] == "/v1/agent/join"
+    mark = len(double.state.requests)
+    again = run(nomad_agent_join, dict(args), capsys, double)
+    assert again["changed"] is False and writes(double, mark) == []
+
+
+def test_agent_join_reports_nomads_error_when_nobody_answers(double, capsys):
+    out = run(nomad_agent_join, {"regions": ["west"], "addresses": ["192.0.2.99"]}, capsys, double)
+    assert out["failed"] is True and out["msg"].startswith("regions ['west'] still unknown after joining 192.0.2.99")
+    assert "failed to join 192.0.2.99:4648" in out["msg"]
