@@ -50,8 +50,9 @@ WEST = {**FED, "nomad_server_region": "west", "nomad_server_authoritative_region
 
 CASES = {
     "defaults": {},
-    "autopilot_changed": {"nomad_server_autopilot": {"cleanup_dead_servers": True, "last_contact_threshold": "500ms",
-                                                    "max_trailing_logs": 1000, "server_stabilization_time": "45s"}},
+    "autopilot_changed": {"nomad_server_autopilot": {
+        "cleanup_dead_servers": True, "last_contact_threshold": "500ms", "max_trailing_logs": 1000,
+        "server_stabilization_time": "45s"}},
     "five_replicas": {"nomad_server_replicas": 5},
     "log_level_changed": {"nomad_server_log_level": "DEBUG"},
     "ipv6": {"nomad_server_advertise_address": "2001:db8::40"},
@@ -158,8 +159,8 @@ def run_init(objs, pod, root, host_ip="10.0.3.7"):
     init = next(c for c in spec["initContainers"] if c["name"] == "runtime-config")
     (root / "nomad/config").mkdir(parents=True)
     (root / "nomad/runtime").mkdir(parents=True)
-    (root / "nomad/config/serf-addresses").write_text(one(objs, "ConfigMap", "nomad-config")["data"]["serf-addresses"],
-                                                       encoding="utf-8")
+    serf_addresses = one(objs, "ConfigMap", "nomad-config")["data"]["serf-addresses"]
+    (root / "nomad/config/serf-addresses").write_text(serf_addresses, encoding="utf-8")
     script = re.sub(r"(?<![\w.])/nomad/", str(root) + "/nomad/", init["args"][0])
     env = {"PATH": os.environ["PATH"], "POD_NAME": pod, "HOST_IP": host_ip}
     proc = subprocess.run(["/bin/sh", "-ec", script], env=env, capture_output=True, text=True, check=False)

@@ -46,8 +46,8 @@ class Federation:
             joined += 1
         error = ""
         if joined == 0:
-            error = "%d error%s occurred:\n%s\n\n" % (len(errors), "" if len(errors) == 1 else "s",
-                                                     "\n".join("\t* " + e for e in errors))
+            lines = "\n".join("\t* " + e for e in errors)
+            error = "%d error%s occurred:\n%s\n\n" % (len(errors), "" if len(errors) == 1 else "s", lines)
         return 200, {"num_joined": joined, "error": error, "warning": warning}, {}
 
 
