@@ -52,7 +52,7 @@ def nomad_certificate_missing(names, pem):
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        return [n for n in names or []]
+        return list(names or [])
     dns_names = san.get_values_for_type(x509.DNSName)
     ips = san.get_values_for_type(x509.IPAddress)
     return [n for n in names or [] if not _covered(str(n), dns_names, ips)]

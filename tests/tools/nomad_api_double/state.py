@@ -99,7 +99,7 @@ class DoubleState:
                     n += 1
                 self.server_ids[name] = str(uuid.UUID(int=n))
                 used.add(self.server_ids[name])
-        self.servers = [(name, addr) for name, addr in servers]
+        self.servers = list(servers)
 
     def remove_server(self, server_id):
         """Remove the Raft peer with this ID (nomad/operator_endpoint.go RaftRemovePeerByID -> raft.RemoveServer);
