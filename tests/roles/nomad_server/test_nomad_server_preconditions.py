@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import yaml
@@ -121,3 +122,34 @@ def test_complete_preconditions_let_the_role_go_on_to_write(tmp_path):
     # past the checks, the first write is refused by the read-only stand-in
     assert writes(requests), proc.stdout[-3000:]
     assert "ok: [localhost]" in proc.stdout.split("Check what must exist before anything is written")[1].split("TASK")[0]
+
+
+FED_WEST = {"nomad_server_region": "west", "nomad_server_federation_enabled": True, "nomad_server_authoritative_region": "east",
+            "nomad_server_federation_regions": ["east"], "nomad_server_federation_join": ["192.0.2.51"],
+            "nomad_server_federation_cidrs": ["203.0.113.0/26"], "nomad_server_gossip_key_source": "secret",
+            "nomad_server_gossip_key_secret_name": "nomad-gossip",
+            "nomad_server_federation_gossip_key_sha256": "6e6b2840e1155194fa364cb5ed99f7536bdb624880fbfba6c2acae7706ee1b50",
+            "nomad_server_federation_serf_addresses": {"nomad-0": "10.244.0.7", "nomad-1": "192.0.2.62", "nomad-2": "192.0.2.63"}}
+
+
+def test_federation_serf_address_at_a_pod_ip_is_refused_before_any_write(tmp_path):
+    """Serf probes every member at its advertised address (memberlist), and the other cluster cannot reach this
+    cluster's pod IPs: a Serf address that is a server pod's IP is refused, found through the pods' own label
+    selector (a selector that matches nothing would let it through)."""
+    cert = certificate(tmp_path, ["server.west.nomad"])
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nomad-0", "namespace": "nomad"},
+           "status": {"podIP": "10.244.0.7", "podIPs": [{"ip": "10.244.0.7"}]}}
+    objects = dict(tls_objects(cert), **{
+        NS + "/secrets/nomad-gossip": secret("nomad-gossip", {
+            "gossip.hcl": 'server {\n  encrypt = "ZWRnZW9wcy1mZWRlcmF0aW9uLXRlc3Qta2V5LTAwMDE="\n}\n'}),
+        NS + "/secrets/nomad-replication-token": secret("nomad-replication-token", {"replication.hcl": "acl {}\n"}),
+        NS + "/pods": {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "1"}, "items": [pod]}})
+    proc, requests = run_role(tmp_path, objects, FED_WEST)
+    assert proc.returncode != 0
+    msg = failure(proc)
+    assert msg.startswith("nomad_server_federation_serf_addresses: nomad-0 would advertise a pod IP"), msg
+    selectors = [urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["labelSelector"][0]
+                 for dummy, path in requests if path.startswith(NS + "/pods?")]
+    assert selectors == ["app.kubernetes.io/name=nomad,app.kubernetes.io/instance=nomad,app.kubernetes.io/component=server"], \
+        selectors
+    assert writes(requests) == [], writes(requests)
