@@ -27,6 +27,9 @@
 #   molecule-server     molecule/nomad_server on the test cluster of mk/cluster.mk (real apiserver,
 #                       controller-manager, scheduler 1.34, kwok nodes, OpenShift-like admission);
 #                       also `molecule syntax` of molecule/kind (needs Docker + internet to run)
+#   molecule-federation molecule/nomad_server_federation on the same test cluster: two federated regions in two
+#                       namespaces (east authoritative, west with the replication token made in east), each
+#                       region's Nomad API a double; the three faults the role must refuse
 # Not in make test:
 #   benchmark-client    benchmarks/converge_clients
 #   benchmark           benchmarks/side_by_side.py: this collection against an unmodified checkout of
@@ -35,10 +38,10 @@
 #                       change (e.g. add --reps-for 6=1,12=2 for a shorter run); then benchmark-inventory
 #   benchmark-inventory the nomad_nodes inventory with details: true on 1,000 nodes (prints figures)
 INTEGRATION_STEPS += integration-client integration-fleet integration-server
-MOLECULE_STEPS += molecule-client molecule-client-package molecule-fleet benchmark-smoke molecule-server
+MOLECULE_STEPS += molecule-client molecule-client-package molecule-fleet benchmark-smoke molecule-server molecule-federation
 BENCHMARK_ARGS ?= --hosts 3,6,12 --arm64 --reps 3
 
-.PHONY: integration-client integration-fleet integration-server molecule-client molecule-client-package molecule-fleet molecule-server
+.PHONY: integration-client integration-fleet integration-server molecule-client molecule-client-package molecule-fleet molecule-server molecule-federation
 .PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory
 
 integration-client:
@@ -75,6 +78,9 @@ benchmark-smoke: images-amd64
 molecule-server: cluster-build
 	molecule syntax -s kind
 	molecule test -s nomad_server
+
+molecule-federation: cluster-build
+	molecule test -s nomad_server_federation
 
 benchmark-client: images-amd64 images-arm64
 	@bash tests/tools/stand_in_nomad/with_mirror.sh benchmarks/converge_clients

@@ -243,10 +243,11 @@ class NomadClient(object):
         for key, value in sorted((query or {}).items()):
             if value is None:
                 continue
-            if isinstance(value, bool):
-                value = "true" if value else "false"
             params = [p for p in params if p[0] != key]
-            params.append((key, str(value)))
+            for item in (value if isinstance(value, (list, tuple)) else [value]):  # a list repeats the parameter
+                if isinstance(item, bool):
+                    item = "true" if item else "false"
+                params.append((key, str(item)))
         return urlencode(params)
 
     def _headers(self, raw_body, token):

@@ -10,71 +10,17 @@ version check passes and the role goes on (and fails later, at its first write, 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
+from _kube_stand_in import api_stand_in
+
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def api_stand_in(git_version, groups=None):
-    """groups: {"group/version": [resource dicts]} served besides the core API."""
-    groups = groups or {}
-    minor = git_version.split(".")[1]
-    answers = {
-        "/version": {"major": "1", "minor": minor, "gitVersion": git_version, "platform": "linux/amd64"},
-        "/api": {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []},
-        "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
-            {"name": "namespaces", "singularName": "namespace", "namespaced": False, "kind": "Namespace",
-             "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]},
-            {"name": "secrets", "singularName": "secret", "namespaced": True, "kind": "Secret",
-             "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}]},
-        "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-            {"name": gv.split("/")[0], "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
-             "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in groups]},
-    }
-    for gv, resources in groups.items():
-        answers["/apis/" + gv] = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
-    requests = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, code, body):
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):  # noqa: N802
-            requests.append(("GET", self.path))
-            path = self.path.split("?")[0]
-            if path in answers:
-                self._send(200, answers[path])
-            else:
-                self._send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
-                                 "code": 404, "message": "the server could not find the requested resource"})
-
-        def _write(self):
-            requests.append((self.command, self.path))
-            self._send(405, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "MethodNotAllowed",
-                             "code": 405, "message": "read-only stand-in"})
-
-        do_POST = do_PUT = do_PATCH = do_DELETE = _write  # noqa: N815
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, requests
 
 
 def run_role(tmp_path, git_version):

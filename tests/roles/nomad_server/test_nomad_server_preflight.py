@@ -25,6 +25,12 @@ VALID = {
 ENT = {"nomad_server_edition": "enterprise", "nomad_server_license_source": "secret",
        "nomad_server_license_secret_name": "nomad-license"}
 
+# A non-authoritative region of a federation with east (renders: every server's address given).
+FED_WEST = {"nomad_server_region": "west", "nomad_server_federation_enabled": True, "nomad_server_authoritative_region": "east",
+            "nomad_server_federation_regions": ["east"], "nomad_server_federation_join": ["192.0.2.61", "192.0.2.62:4648"],
+            "nomad_server_federation_cidrs": ["192.0.2.0/26"], "nomad_server_federation_gossip_key_sha256": "a" * 64,
+            "nomad_server_federation_serf_addresses": {"nomad-0": "192.0.2.71", "nomad-1": "192.0.2.72", "nomad-2": "192.0.2.73"}}
+
 # id -> (vars over VALID, text the failure must contain: the variable name and the reason)
 CASES = {
     "replicas_even": ({"nomad_server_replicas": 4}, "nomad_server_replicas: is 4: use an odd number"),
@@ -109,11 +115,35 @@ CASES = {
                                "nomad_server_edge_node_port_rpc: is 4647: NodePorts are 30000-32767"),
     "edge_cidr_bad": ({"nomad_server_edge_cidrs": ["10.0.0.0"]}, "nomad_server_edge_cidrs[0]: '10.0.0.0' is not a CIDR"),
     "http_namespace_bad": ({"nomad_server_http_namespaces": ["Monitoring"]}, "nomad_server_http_namespaces"),
-    # Federation does not form with what the role renders, so the inputs are refused.
-    "federation_refused": ({"nomad_server_authoritative_region": "us", "nomad_server_region": "eu"},
-                           "nomad_server_authoritative_region: multi-region federation is not supported"),
-    "replication_token_refused": ({"nomad_server_replication_token_secret_name": "repl"},
-                                  "nomad_server_replication_token_secret_name: only multi-region federation uses it"),
+    # Federation: the pieces checked against each other (docs/openshift_control_plane.md "Federation").
+    "authoritative_without_federation": ({"nomad_server_authoritative_region": "us", "nomad_server_region": "eu"},
+                                         "nomad_server_authoritative_region: is set without nomad_server_federation_enabled"),
+    "replication_token_without_federation": ({"nomad_server_replication_token_secret_name": "repl"},
+                                             "nomad_server_replication_token_secret_name: is set, but this region is not federated"),
+    "federation_same_region": ({**FED_WEST, "nomad_server_federation_regions": ["east", "west"]},
+                               "nomad_server_federation_regions: names this region ('west') too"),
+    "federation_authoritative_not_a_peer": ({**FED_WEST, "nomad_server_authoritative_region": "north"},
+                                            "nomad_server_authoritative_region: 'north' is not one of nomad_server_federation_regions"),
+    "federation_without_acls": ({**FED_WEST, "nomad_server_acl_enabled": False},
+                                "nomad_server_acl_enabled: is false with federation"),
+    "federation_without_join": ({**FED_WEST, "nomad_server_federation_join": []},
+                                "nomad_server_federation_join: must list the Serf addresses"),
+    "federation_without_cidrs": ({**FED_WEST, "nomad_server_federation_cidrs": []},
+                                 "nomad_server_federation_cidrs: must list the other regions' source CIDRs"),
+    "federation_without_gossip_digest": ({**FED_WEST, "nomad_server_federation_gossip_key_sha256": ""},
+                                         "nomad_server_federation_gossip_key_sha256: must be set on a non-authoritative region"),
+    "replication_token_on_authoritative": ({**FED_WEST, "nomad_server_authoritative_region": "",
+                                            "nomad_server_replication_token_secret_name": "repl"},
+                                           "nomad_server_replication_token_secret_name: is set, but this region is authoritative"),
+    "federation_render_without_addresses": ({**FED_WEST, "nomad_server_federation_serf_addresses": {"nomad-0": "192.0.2.71"}},
+                                            "nomad_server_federation_serf_addresses: must give every server's load balancer IP"),
+    "federation_address_of_no_pod": ({**FED_WEST, "nomad_server_federation_serf_addresses": dict(
+        FED_WEST["nomad_server_federation_serf_addresses"], **{"nomad-7": "192.0.2.79"})},
+        "nomad_server_federation_serf_addresses: names ['nomad-7'], which are not server pods"),
+    "federation_node_port_with_lb_edge": ({**FED_WEST, "nomad_server_federation_service_type": "NodePort"},
+                                          "nomad_server_federation_service_type: 'NodePort' advertises each server"),
+    "federation_join_bad": ({**FED_WEST, "nomad_server_federation_join": ["192.0.2.61:99999"]},
+                            "nomad_server_federation_join[0]"),
     "secret_in_extra_config": ({"nomad_server_extra_config": {"server": {"encrypt": "abc"}}},
                                "nomad_server_extra_config.server.encrypt: is set by the role; use nomad_server_gossip_key_source"),
     "render_absent": ({"nomad_server_state": "absent"}, "nomad_server_render_dir: is set with nomad_server_state 'absent'"),
@@ -130,6 +160,9 @@ VALID_CASES = {
     "valid_plaintext_opt_out": {"nomad_server_tls_source": "none", "nomad_server_insecure_disable_tls": True},
     "valid_ipv6_advertise": {"nomad_server_advertise_address": "2001:db8::10"},
     "valid_node_port": {"nomad_server_edge_service_type": "NodePort"},
+    "valid_federation_west": FED_WEST,
+    "valid_federation_node_port": {**FED_WEST, "nomad_server_federation_service_type": "NodePort",
+                                   "nomad_server_edge_service_type": "NodePort", "nomad_server_federation_serf_addresses": {}},
 }
 
 

@@ -11,7 +11,8 @@
 #                                           restricted-v2 admission policy, nodes of LAYOUT
 #   tests/tools/cluster/cluster.sh down           stop everything and delete the cluster's state
 #   tests/tools/cluster/cluster.sh layout LAYOUT  replace the fake nodes: `zones` (4 nodes over 3 zones,
-#                                           the default) or `nozone` (4 nodes without a zone label)
+#                                           the default), `nozone` (4 nodes without a zone label) or
+#                                           `zones5` (zones plus a fifth node)
 #   tests/tools/cluster/cluster.sh status         exit 0 when the API server answers /readyz
 #   tests/tools/cluster/cluster.sh restart NAME [SECONDS]
 #                                           SIGKILL one component (e.g. kube-apiserver), start it again
@@ -208,7 +209,7 @@ down() {
 case "${1:-}" in
   up) up "${2:-zones}" ;;
   down) down ;;
-  layout) api_ready || { log "not running"; exit 1; }; kube layout "${2:?layout: zones or nozone}" ;;
+  layout) api_ready || { log "not running"; exit 1; }; kube layout "${2:?layout: zones, nozone or zones5}" ;;
   status) api_ready && all_alive && status_lines ;;
   env) echo "export K8S_AUTH_KUBECONFIG=$RUN/kubeconfig" ;;
   restart) restart "${2:?restart: a component, e.g. kube-apiserver}" "${3:-2}" ;;

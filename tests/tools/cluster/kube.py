@@ -5,10 +5,11 @@
         controller-manager's hostPath provisioner: PVCs bind without a kubelet), and the
         ValidatingAdmissionPolicy that enforces OpenShift's restricted-v2 SCC (generated from FILE
         by tests/tools/cluster/scc_policy.py).
-    python tests/tools/cluster/kube.py layout zones|nozone
+    python tests/tools/cluster/kube.py layout zones|nozone|zones5
         Replace the fake nodes (kwok manages nodes annotated kwok.x-k8s.io/node=fake):
         zones   4 nodes over 3 zones (topology.kubernetes.io/zone, kubernetes.io/hostname)
         nozone  4 nodes without any zone label, as on many on-premises clusters
+        zones5  the zones layout plus a fifth node (kwok-b2)
         Pods bound to removed nodes are deleted so their controllers recreate them.
 
     python tests/tools/cluster/kube.py tls-secret NAMESPACE NAME CA CERT KEY
@@ -37,6 +38,8 @@ NODE_ANNOTATION = "kwok.x-k8s.io/node"
 LAYOUTS = {
     "zones": [("kwok-a1", "zone-a"), ("kwok-b1", "zone-b"), ("kwok-c1", "zone-c"), ("kwok-a2", "zone-a")],
     "nozone": [("kwok-n1", None), ("kwok-n2", None), ("kwok-n3", None), ("kwok-n4", None)],
+    # zones plus a fifth node: five servers with required anti-affinity (a scale-down from 5 to 3)
+    "zones5": [("kwok-a1", "zone-a"), ("kwok-b1", "zone-b"), ("kwok-c1", "zone-c"), ("kwok-a2", "zone-a"), ("kwok-b2", "zone-b")],
 }
 
 

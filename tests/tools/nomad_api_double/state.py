@@ -62,6 +62,13 @@ class DoubleState(NodeLifecycle):
         self.autopilot_healthy = True
         self.server_version = "2.0.5"  # what every server reports in Autopilot's view (/_double/servers-version)
         self.servers = [("nomad-server-%d" % i, "10.0.0.%d:4647" % (i + 1)) for i in range(3)]
+        # Raft server IDs of self.servers by name (the node-id of each server's data_dir).
+        self.server_ids = dict((name, str(uuid.UUID(int=i + 1))) for i, (name, dummy) in enumerate(self.servers))
+        # Serf's view beyond this region: regions with alive servers (/v1/regions), and the servers of
+        # other regions a join can reach, address -> region (what the test says answers at that address;
+        # the double runs no gossip). Filled through /_double/wan.
+        self.known_regions = {region}
+        self.wan_servers = {}
         self.drain_polls = 2  # reads of a draining node before its drain completes
         self.deployment_polls = 1
         self.eval_polls = 1  # reads (of the eval or of the job's deployment) before an eval completes
@@ -77,6 +84,29 @@ class DoubleState(NodeLifecycle):
         self.add_nodes(nodes)
 
     # -- helpers ---------------------------------------------------------------
+    def set_servers(self, servers):
+        """The servers Raft knows, [(name, address)], as after servers joined or left (a test's /_double/servers):
+        a name seen before keeps its ID, a new one gets the next free ID."""
+        used = set(self.server_ids.values())
+        for name, dummy in servers:
+            if name not in self.server_ids:
+                n = 1
+                while str(uuid.UUID(int=n)) in used:
+                    n += 1
+                self.server_ids[name] = str(uuid.UUID(int=n))
+                used.add(self.server_ids[name])
+        self.servers = list(servers)
+
+    def remove_server(self, server_id):
+        """Remove the Raft peer with this ID (nomad/operator_endpoint.go RaftRemovePeerByID -> raft.RemoveServer);
+        returns False when no peer has it. The first remaining server leads."""
+        for name, addr in self.servers:
+            if self.server_ids.get(name) == server_id:
+                self.servers = [s for s in self.servers if s[0] != name]
+                self.next_index()
+                return True
+        return False
+
     def next_index(self):
         self.index += 1
         return self.index

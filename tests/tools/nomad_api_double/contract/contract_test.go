@@ -249,8 +249,25 @@ func driveEveryRoute(t *testing.T, d *double) {
 	if applied := ok2(client.Operator().AutopilotCASConfiguration(conf, nil))(t, "autopilot cas"); !applied {
 		t.Fatal("autopilot CAS refused with the current index")
 	}
+	// A stale index is not an error: the handler answers 200 false (nomad/state/autopilot.go AutopilotCASConfig).
+	if applied := ok2(client.Operator().AutopilotCASConfiguration(conf, nil))(t, "autopilot stale cas"); applied {
+		t.Fatal("autopilot CAS with a stale index must answer false")
+	}
 	ok2(client.Operator().AutopilotServerHealth(nil))(t, "autopilot health")
-	ok(client.Operator().RaftGetConfiguration(nil))(t, "raft configuration")
+	raft := ok(client.Operator().RaftGetConfiguration(nil))(t, "raft configuration")
+	last := raft.Servers[len(raft.Servers)-1]
+	check(t, "raft peer remove", client.Operator().RaftRemovePeerByID(string(last.ID), nil))
+	if after := ok(client.Operator().RaftGetConfiguration(nil))(t, "raft configuration"); len(after.Servers) != len(raft.Servers)-1 {
+		t.Fatalf("DELETE /v1/operator/raft/peer?id= must remove the peer: %d servers left of %d", len(after.Servers), len(raft.Servers))
+	}
+	if err := client.Operator().RaftRemovePeerByID(string(last.ID), nil); err == nil ||
+		!strings.Contains(err.Error(), "was not found in the Raft configuration") {
+		t.Fatalf("removing an unknown peer is refused (nomad/operator_endpoint.go RaftRemovePeerByID): %v", err)
+	}
+	ok(client.Regions().List())(t, "regions")
+	if joined, err := client.Agent().Join("192.0.2.99"); err == nil || joined != 0 {
+		t.Fatalf("a join nobody answers reports its error (memberlist Join): %d %v", joined, err)
+	}
 	if _, _, err := client.Operator().LicenseGet(nil); err == nil || err.Error() != "Nomad Enterprise only endpoint" {
 		t.Fatalf("the community edition answers GET /v1/operator/license with 204 (operator_endpoint_ce.go): %v", err)
 	}

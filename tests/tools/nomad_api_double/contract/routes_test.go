@@ -115,6 +115,10 @@ var routes = []*route{
 	{Method: "PUT", Path: "/v1/operator/autopilot/configuration", Body: func() any { return new(api.AutopilotConfiguration) }},
 	{Method: "GET", Path: "/v1/operator/autopilot/health"},
 	{Method: "GET", Path: "/v1/operator/raft/configuration"},
+	{Method: "DELETE", Path: "/v1/operator/raft/peer"},
+	{Method: "GET", Path: "/v1/regions"},
+	{Method: "PUT", Path: "/v1/agent/join"},
+	{Method: "POST", Path: "/v1/agent/join"},
 	{Method: "GET", Path: "/v1/operator/license"},
 	{Method: "GET", Path: "/v1/operator/snapshot"},
 	{Method: "PUT", Path: "/v1/operator/snapshot"}, // a gzip'd tar archive, not JSON

@@ -1,9 +1,10 @@
 """/_double/<what>: the test-only control endpoints (never a Nomad path): fault injection, poll counts,
-autopilot health, server versions, ACL bootstrap reset, the request log, issued secrets, a read-only
-peek without a token, node attribute changes, Nomad's clock, the servers' configuration, simulated agents
-that stop heartbeating, and what the servers logged and counted; the stand-ins for clients and the cluster's
-own doings (node status, node registration, allocation status, deployment status), all through DoubleState's
-change methods so their events reach the event stream; the event broker's knobs and a cut of the open streams."""
+autopilot health, server versions, the Raft servers, other regions' servers, ACL bootstrap reset, the request
+log, issued secrets, a read-only peek without a token, node attribute changes, Nomad's clock, the servers'
+configuration, simulated agents that stop heartbeating, and what the servers logged and counted; the stand-ins
+for clients and the cluster's own doings (node status, node registration, allocation status, deployment
+status), all through DoubleState's change methods so their events reach the event stream; the event broker's
+knobs and a cut of the open streams."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +27,10 @@ class Control:
             st.autopilot_healthy = bool(body.get("healthy", True))
         elif what == "servers-version":  # the servers came back on another version (a roll's outcome)
             st.server_version = str(body["version"])
+        elif what == "servers":  # the Raft servers after servers joined or left: [{name, address}]
+            st.set_servers([(s["name"], s["address"]) for s in body["servers"]])
+        elif what == "wan":  # a server of another region answers gossip at this address (no gossip runs here)
+            st.wan_servers[body["address"]] = body["region"]
         elif what == "acl-bootstrap-reset":
             st.acl_reset_index = st.acl_bootstrap_index
         elif what == "requests":

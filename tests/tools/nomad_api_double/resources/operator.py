@@ -7,9 +7,21 @@ import hashlib
 import io
 import json
 import tarfile
-import uuid
 
 from ..common import HTTPFailure, field, format_duration, invalid_method_status, parse_duration, route
+
+
+def _json_kind(value):
+    """encoding/json's name of a JSON value's kind in its UnmarshalTypeError text."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
 
 
 class Operator:
@@ -19,40 +31,72 @@ class Operator:
     # method they do not take with 404 "Invalid method" (CodedError(404, ErrInvalidMethod)), not 405
     @invalid_method_status(404)
     def autopilot_config(self):
+        """command/agent/operator_endpoint.go OperatorAutopilotConfiguration.
+
+        Neither GET nor PUT sets X-Nomad-Index (the handler calls no setIndex/setMeta). PUT decodes the body
+        into api.AutopilotConfiguration (api/operator_autopilot.go UnmarshalJSON: the two durations as Go
+        duration strings, "" leaves 0) and copies EVERY field into the request: a field the body omits is
+        stored as false, 0 or 0s (nothing is merged with the stored configuration, nothing is validated).
+        ?cas=<n> compares with the stored ModifyIndex (nomad/state/autopilot.go AutopilotCASConfig): a mismatch
+        answers 200 with the body false; without cas the answer is always true. Every accepted PUT is a Raft
+        write with a new ModifyIndex, even when nothing changed."""
         st = self.state
         self.auth(("operator", "read" if self.command == "GET" else "write"))
         if self.command == "GET":
-            return 200, dict(st.autopilot), self.read_headers(st.autopilot["ModifyIndex"])
+            return 200, dict(st.autopilot), {}
         body = self.json_body()
-        new = dict(st.autopilot)
+        if not isinstance(body, dict):
+            raise HTTPFailure(400, "Error parsing autopilot config: json: cannot unmarshal %s into Go value of type "
+                                   "struct { LastContactThreshold string; ServerStabilizationTime string; *api.Alias }"
+                              % _json_kind(body))
+        new = {}
         try:
-            for key in ("CleanupDeadServers", "MaxTrailingLogs", "MinQuorum", "EnableRedundancyZones",
-                        "DisableUpgradeMigration", "EnableCustomUpgrades"):
-                value = field(body, key, new[key])
-                if isinstance(new[key], bool) != isinstance(value, bool):
-                    raise ValueError("json: cannot unmarshal %s into Go struct field %s" % (type(value).__name__, key))
+            for key, kind in (("CleanupDeadServers", bool), ("MaxTrailingLogs", int), ("MinQuorum", int),
+                              ("EnableRedundancyZones", bool), ("DisableUpgradeMigration", bool),
+                              ("EnableCustomUpgrades", bool)):
+                value = field(body, key, kind())
+                if value is None:  # JSON null leaves the zero value (encoding/json)
+                    value = kind()
+                if kind is bool and not isinstance(value, bool):
+                    raise ValueError("json: cannot unmarshal %s into Go struct field .%s of type bool"
+                                     % (_json_kind(value), key))
+                if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                    raise ValueError("json: cannot unmarshal %s into Go struct field .%s of type %s"
+                                     % (_json_kind(value) + (" %s" % value if isinstance(value, (int, float))
+                                                             and not isinstance(value, bool) else ""),
+                                        key, "uint64" if key == "MaxTrailingLogs" else "uint"))
                 new[key] = value
             for key in ("LastContactThreshold", "ServerStabilizationTime"):
-                new[key] = format_duration(parse_duration(field(body, key, new[key])))
+                value = field(body, key, "")
+                if value is None:
+                    value = ""
+                if not isinstance(value, str):
+                    raise ValueError("json: cannot unmarshal %s into Go struct field .%s of type string"
+                                     % (_json_kind(value), key))
+                new[key] = format_duration(parse_duration(value)) if value else "0s"
         except ValueError as exc:
             raise HTTPFailure(400, "Error parsing autopilot config: %s" % exc)
         if "cas" in self.query:
             try:
                 cas = int(self.query["cas"])
-            except ValueError as exc:
-                raise HTTPFailure(400, "Error parsing cas value: %s" % exc)
+                if cas < 0:
+                    raise ValueError("invalid syntax")
+            except ValueError:
+                raise HTTPFailure(400, 'Error parsing cas value: strconv.ParseUint: parsing "%s": invalid syntax'
+                                  % self.query["cas"])
             if cas != st.autopilot["ModifyIndex"]:
-                return 200, False, self.write_headers(st.index)
+                return 200, False, {}
         idx = st.next_index()
+        new["CreateIndex"] = st.autopilot.get("CreateIndex", idx)
         new["ModifyIndex"] = idx
-        st.autopilot = new
-        return 200, True, self.write_headers(idx)
+        st.autopilot = dict((k, new[k]) for k in st.autopilot)
+        return 200, True, {}
 
     @invalid_method_status(404)
     def autopilot_health(self):
         st = self.state
         self.auth(("operator", "read"))
-        servers = [{"ID": str(uuid.UUID(int=i + 1)), "Name": name, "Address": addr, "SerfStatus": "alive",
+        servers = [{"ID": st.server_ids[name], "Name": name, "Address": addr, "SerfStatus": "alive",
                     "Version": st.server_version, "Leader": i == 0, "LastContact": "0s" if i == 0 else "12ms", "LastTerm": 2,
                     "LastIndex": st.index, "Healthy": st.autopilot_healthy or i != 2, "Voter": True,
                     "StableSince": "2026-11-24T10:00:00Z"} for i, (name, addr) in enumerate(st.servers)]
@@ -68,10 +112,26 @@ class Operator:
         return 204, None, {}
 
     def raft_configuration(self):
+        """nomad/operator_endpoint.go RaftGetConfiguration: management only; one entry per Raft server with its
+        ID (the server's node-id), Node (the Serf member name, <name>.<region>), Address, Leader, Voter."""
         self.auth("management")
-        servers = [{"ID": str(uuid.UUID(int=i + 1)), "Node": name, "Address": addr, "Leader": i == 0, "Voter": True,
+        servers = [{"ID": self.state.server_ids[name], "Node": name, "Address": addr, "Leader": i == 0, "Voter": True,
                     "RaftProtocol": "3"} for i, (name, addr) in enumerate(self.state.servers)]
         return 200, {"Index": self.state.index, "Servers": servers}, self.read_headers()
+
+    @invalid_method_status(404)
+    def raft_peer(self):
+        """command/agent/operator_endpoint.go OperatorRaftPeer (DELETE only, 404 Invalid method otherwise; ?address
+        and a missing ?id are 400) and nomad/operator_endpoint.go RaftRemovePeerByID (management only; an ID that
+        is not a Raft server is an uncoded error, so 500 with its text; success answers 200 with no body)."""
+        if "address" in self.query:
+            raise HTTPFailure(400, "Removing a peer by address is not supported in the current raft protocol version")
+        if "id" not in self.query:
+            raise HTTPFailure(400, "Must specify the peer's ID to remove")
+        self.auth("management")
+        if not self.state.remove_server(self.query["id"]):
+            raise HTTPFailure(500, 'id "%s" was not found in the Raft configuration' % self.query["id"])
+        return 200, None, {}
 
     def snapshot(self):
         st = self.state
@@ -112,6 +172,7 @@ ROUTES = [
     route("GET PUT", r"/v1/operator/autopilot/configuration", Operator.autopilot_config),
     route("GET", r"/v1/operator/autopilot/health", Operator.autopilot_health),
     route("GET", r"/v1/operator/raft/configuration", Operator.raft_configuration),
+    route("DELETE", r"/v1/operator/raft/peer", Operator.raft_peer),
     route("GET PUT", r"/v1/operator/license", Operator.operator_license),
     route("GET PUT POST", r"/v1/operator/snapshot", Operator.snapshot),
 ]

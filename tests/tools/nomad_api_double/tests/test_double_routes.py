@@ -32,7 +32,8 @@ def resolve(routes, path):
 def test_every_resource_module_is_found():
     names = sorted(module.__name__.rsplit(".", 1)[-1] for module in server.MODULES)
     assert names == ["acl", "acl_auth", "agent", "allocations", "client_intro", "client_rpc", "control", "deployments",
-                     "evaluations", "events", "jobs", "namespaces", "node_pools", "nodes", "operator", "system",
+                     "evaluations", "events", "federation", "jobs", "namespaces", "node_pools", "nodes", "operator",
+                     "system",
                      "variables"]
 
 

@@ -347,10 +347,13 @@ def test_job_revert_to_the_current_version_changes_nothing(double, capsys):
 
 
 def test_job_hcl_variables_are_no_log(double, capsys):
-    hcl = 'job "v" {\n  type = "batch"\n  meta {\n    note = "s3cr3t-var-value"\n  }\n' \
+    # hcl_variables is a variable file as Nomad's parse takes it (JobsParseRequest.Variables)
+    hcl = 'variable "note" {\n  type = string\n}\n' \
+          'job "v" {\n  type = "batch"\n  meta {\n    note = var.note\n  }\n' \
           '  group "g" {\n    task "t" {\n      driver = "exec"\n      config {\n        command = "/bin/true"\n' \
           '      }\n    }\n  }\n}\n'
-    result = run(nomad_job, {"hcl": hcl, "hcl_variables": "s3cr3t-var-value"}, capsys, double, _ansible_diff=True)
+    result = run(nomad_job, {"hcl": hcl, "hcl_variables": 'note = "s3cr3t-var-value"'}, capsys, double,
+                 _ansible_diff=True)
     assert not result.get("failed"), result
     assert "s3cr3t-var-value" not in json.dumps(result)
 
