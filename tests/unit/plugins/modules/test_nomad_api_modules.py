@@ -361,7 +361,7 @@ def test_node_pool_scheduler_options_refused_on_community_before_the_write(doubl
     """nomad/node_pool_endpoint_ce.go validateLicense: 'Feature "Node Pools Governance" is unlicensed'."""
     mark = len(double.state.requests)
     result = run(nomad_node_pool, dict({"name": "edge-arm", "scheduler_algorithm": "spread"}, **extra), capsys, double)
-    assert result["failed"] and result["msg"].startswith("scheduler_algorithm/memory_oversubscription: need Nomad "
+    assert result["failed"] and result["msg"].startswith("scheduler_algorithm/memory_oversubscription: needs Nomad "
                                                          "Enterprise")
     assert writes(double, mark) == []
     asked = [r["path"] for r in double.state.requests[mark:]]
