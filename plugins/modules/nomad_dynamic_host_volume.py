@@ -94,6 +94,7 @@ options:
     description:
       - Smallest acceptable size, as bytes or with a unit (V(500MB) = 500 * 1000^2, V(10GiB) = 10 * 1024^3,
         as Nomad's CLI reads them). The V(mkdir) plugin ignores capacity.
+      - Nomad refuses a minimum without a O(capacity_max) at least as large.
     type: str
   capacity_max:
     description: Largest acceptable size (same units). Must not be smaller than O(capacity_min).
@@ -235,6 +236,9 @@ from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
 )
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule, size_to_bytes
 
+# Constraint.Validate: operators that need a right-hand side
+NEEDS_VALUE = frozenset(("=", "==", "is", "!=", "not", "<", "<=", ">", ">=", "set_contains", "set_contains_all",
+                         "set_contains_any"))
 DEFAULT_CAPABILITY = {"AttachmentMode": "file-system", "AccessMode": "single-node-writer"}
 # nomad/structs/host_volumes.go HostVolumeState*
 READY = "ready"
@@ -403,13 +407,16 @@ def check_input(module):
                 sizes[opt] = size_to_bytes(p[opt])
             except ValueError as exc:
                 module.fail_json(msg="%s: %s" % (opt, exc))
-    if sizes.get("capacity_max") and sizes["capacity_max"] < sizes.get("capacity_min", 0):
-        module.fail_json(msg="capacity_max: %s is smaller than capacity_min %s (Nomad: capacity_max must be larger "
-                             "than capacity_min)" % (sizes["capacity_max"], sizes["capacity_min"]))
     for c in p["constraints"] or []:
+        # nomad/structs/structs.go Constraint.Validate, and HostVolume.Validate for the distinct operators
         if c["operator"] in ("distinct_hosts", "distinct_property"):
             module.fail_json(msg="constraints: %s is refused by Nomad (host volumes of the same name are always on "
                                  "distinct hosts)" % c["operator"])
+        if c["operator"] in NEEDS_VALUE and not c["value"]:
+            module.fail_json(msg="constraints: operator %r on %s needs a value (Nomad: Operator \"%s\" requires an "
+                                 "RTarget)" % (c["operator"], c["attribute"], c["operator"]))
+        if c["operator"] in ("is_set", "is_not_set") and c["value"]:
+            module.fail_json(msg="constraints: operator %r on %s takes no value" % (c["operator"], c["attribute"]))
     if p["wait_timeout"] < 1:
         module.fail_json(msg="wait_timeout: must be 1 or more seconds")
 
@@ -467,6 +474,13 @@ def main():
             if before is not None:
                 refuse_immutable(before, wanted, current["ID"])
             after = desired(p, before, wanted)
+            # nomad/structs/host_volumes.go HostVolume.Validate compares the two whatever is set: a minimum
+            # without a maximum (0) is refused
+            if after["RequestedCapacityMaxBytes"] < after["RequestedCapacityMinBytes"]:
+                raise NomadInputError("capacity_max: %d bytes is less than capacity_min %d bytes; Nomad refuses a "
+                                      "minimum without a maximum at least as large (capacity_max (%d) must be larger "
+                                      "than capacity_min (%d))" % ((after["RequestedCapacityMaxBytes"],
+                                                                    after["RequestedCapacityMinBytes"]) * 2))
 
         def write():
             kind = "register" if p["mode"] == "register" else "create"

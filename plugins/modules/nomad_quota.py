@@ -19,9 +19,9 @@ description:
   - B(Nomad Enterprise only.) A community-edition cluster answers every quota path with
     C(501 Nomad Enterprise only endpoint); the module's first read meets that answer and the task fails with
     a message saying so, before anything is written (in check mode too, with any token).
-  - The specification is written whole (the limits given replace the stored ones). Limits left out of a
-    limit are unset (no limit on that resource); V(0) is also unlimited and a negative value forbids the
-    resource, as Nomad documents.
+  - The specification is written whole (the limits given replace the stored ones). A resource left out of a
+    limit has no limit; Nomad answers it as V(0), which also means unlimited, so the two are the same setting
+    here. A negative value forbids the resource (C(api/quota.go)).
   - Quota specifications are replicated from the authoritative region of a federation; writes are forwarded
     there, so any region's address works.
 author:
@@ -147,7 +147,7 @@ from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import No
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_edition import enterprise_only
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
-# option -> api.QuotaResources / api.NodePoolLimit field (api/quota.go); all *int: None = not set
+# option -> api.QuotaResources / api.NodePoolLimit field (api/quota.go); *int in the api, sent only when set
 RESOURCE_INTS = (("cpu", "CPU"), ("cores", "Cores"), ("memory_mb", "MemoryMB"), ("memory_max_mb", "MemoryMaxMB"),
                  ("secrets_mb", "SecretsMB"))
 POOL_KEYS = frozenset([opt for opt, dummy in RESOURCE_INTS]
@@ -157,7 +157,9 @@ POOL_KEYS = frozenset([opt for opt, dummy in RESOURCE_INTS]
 def resources(data):
     """A QuotaResources / NodePoolLimit (as Nomad answers it, or built from options) in comparable form."""
     data = data or {}
-    out = dict((key, data.get(key)) for dummy, key in RESOURCE_INTS)
+    # unset and 0 are one setting: Nomad answers an unset number as 0 (its quota API documentation's answers),
+    # and 0 means unlimited (api/quota.go)
+    out = dict((key, data.get(key) or 0) for dummy, key in RESOURCE_INTS)
     storage = data.get("Storage") or {}
     out["Storage"] = dict(VariablesMB=storage.get("VariablesMB") or 0, HostVolumesMB=storage.get("HostVolumesMB") or 0)
     if out["Storage"] == dict(VariablesMB=0, HostVolumesMB=0):

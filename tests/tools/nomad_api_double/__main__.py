@@ -14,6 +14,8 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     parser.add_argument("--acl", action="store_true", help="ACLs enabled (bootstrap needed)")
     parser.add_argument("--nodes", type=int, default=4, help="number of fake client nodes")
+    parser.add_argument("--enterprise", action="store_true",
+                        help="answer as Nomad Enterprise (quotas, Sentinel, license); default: the community edition")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--tls-client-ca", help="require client certificates signed by this CA")
@@ -21,7 +23,7 @@ def main(argv=None):
     parser.add_argument("--record", help="append every request (method, path, query, JSON body) to this JSONL file "
                                          "(default: $NOMAD_API_DOUBLE_RECORD)")
     args = parser.parse_args(argv)
-    state = DoubleState(acl=args.acl, nodes=args.nodes)
+    state = DoubleState(acl=args.acl, nodes=args.nodes, enterprise=args.enterprise)
     double = NomadAPIDouble(state, host=args.host, port=args.port, tls_cert=args.tls_cert,
                             tls_key=args.tls_key, tls_client_ca=args.tls_client_ca, record=args.record)
     if args.url_file:

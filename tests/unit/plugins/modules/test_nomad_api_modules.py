@@ -368,6 +368,19 @@ def test_node_pool_scheduler_options_refused_on_community_before_the_write(doubl
     assert (asked == ["/v1/operator/license"]) is needs_request
 
 
+def test_node_pool_scheduler_options_on_enterprise_three_ways(capsys):
+    """The shared Enterprise check (module_utils/_nomad_edition.py) lets them through on Enterprise (the license
+    answer), where the pool stores its SchedulerConfiguration."""
+    server = NomadAPIDouble(DoubleState(acl=True, nodes=1, enterprise=True)).start()
+    try:
+        NomadClient(url=server.url).post("/v1/acl/bootstrap", body={"BootstrapSecret": SECRET})
+        three_ways(nomad_node_pool, {"name": "edge-arm", "scheduler_algorithm": "spread"}, capsys, server)
+        pool = NomadClient(url=server.url, token=SECRET).get("/v1/node/pool/edge-arm").data
+        assert pool["SchedulerConfiguration"]["SchedulerAlgorithm"] == "spread"
+    finally:
+        server.stop()
+
+
 def test_node_pool_without_scheduler_options_three_ways(double, capsys):
     three_ways(nomad_node_pool, {"name": "edge-arm", "description": "ARM", "meta": {"site": "f1"}}, capsys, double)
 
