@@ -46,6 +46,15 @@ def test_a_token_without_operator_read_still_tells_them_apart(server):
     assert asked == ([edition.LICENSE_PATH, edition.PROBE_PATH] if enterprise else [edition.LICENSE_PATH])
 
 
+def test_the_probe_decides_whenever_the_license_is_refused(server):
+    """Whatever refuses the license question (403: a token without operator:read on Enterprise, or anything in front
+    of a community-edition agent), /v1/quotas decides: 501 Nomad Enterprise only endpoint is the community edition."""
+    srv, enterprise = server
+    srv.state.faults.append({"path": edition.LICENSE_PATH, "method": "GET", "status": 403, "body": "Permission denied",
+                             "remaining": 1})
+    assert edition.is_enterprise(api.NomadClient(url=srv.url, token=SECRET)) is enterprise
+
+
 def test_501_enterprise_only_is_its_own_error_type():
     srv = double(False)
     try:
