@@ -55,8 +55,8 @@ class Sentinel:
             st.sentinel_policies.pop(name, None)
             return 200, None, self.write_headers(st.next_index())
         body = self.json_body()
-        policy = dict((key, field(body, key) or "") for key in ("Name", "Description", "Scope", "EnforcementLevel",
-                                                                 "Policy"))
+        keys = ("Name", "Description", "Scope", "EnforcementLevel", "Policy")
+        policy = dict((key, field(body, key) or "") for key in keys)
         problems = []
         if not name or policy["Name"] != name:
             problems.append("the policy's Name must be the name in the path")

@@ -60,8 +60,8 @@ def enterprise():
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
 @pytest.mark.parametrize("path", ENTERPRISE_PATHS)
-def test_community_edition_answers_501_on_every_enterprise_path_without_looking_at_the_token(community, path,
-                                                                                              method):
+def test_community_edition_answers_501_on_every_enterprise_path_without_looking_at_the_token(
+        community, path, method):
     server, dummy = community
     assert call(server, method, path, {} if method in ("PUT", "POST") else None) == (501, ENT_ONLY)
     assert call(server, method, path, {} if method in ("PUT", "POST") else None, token="not-a-token") == (501, ENT_ONLY)

@@ -155,9 +155,9 @@ def test_missing_or_unhealthy_plugin_stops_before_writing(double, capsys):
     assert sick["failed"] and sick["msg"] == "plugin_id: no healthy controllers for CSI plugin: sick"
     assert writes(double, mark) == []
     with pytest.raises(_nomad_api.NomadAPIError) as err:
-        client(double).put("/v1/volume/csi/x", body={"Volumes": [{"ID": "x", "PluginID": "sick", "RequestedCapabilities":
-                                                                   [{"AccessMode": "single-node-writer",
-                                                                     "AttachmentMode": "file-system"}]}]})
+        caps = [{"AccessMode": "single-node-writer", "AttachmentMode": "file-system"}]
+        body = {"Volumes": [{"ID": "x", "PluginID": "sick", "RequestedCapabilities": caps}]}
+        client(double).put("/v1/volume/csi/x", body=body)
     assert err.value.status == 500 and err.value.body == "no healthy controllers for CSI plugin: sick"
 
 

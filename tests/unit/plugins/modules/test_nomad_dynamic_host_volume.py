@@ -37,8 +37,8 @@ def node_named(server, name):
 
 
 def test_create_three_ways_waits_for_ready(double, capsys):
-    check, applied, again = three_ways(mod, dict(ARM, capacity_min="10GiB", capacity_max="20GiB",
-                                                  parameters={"mode": "0750"}), capsys, double)
+    args = dict(ARM, capacity_min="10GiB", capacity_max="20GiB", parameters={"mode": "0750"})
+    check, applied, again = three_ways(mod, args, capsys, double)
     assert check["diff"]["before"] == {} and check["diff"]["after"]["PluginID"] == "mkdir"
     vol = applied["volume"]
     assert vol["State"] == "ready" and vol["NodePool"] == "edge-arm" and vol["PluginID"] == "mkdir"

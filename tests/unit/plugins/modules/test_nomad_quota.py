@@ -8,10 +8,10 @@ from ansible_collections.edgeops.nomad.plugins.modules import nomad_quota as mod
 
 from _api_harness import client, run, start, three_ways, writes
 
+GLOBAL = {"cpu": 8000, "memory_mb": 16384, "variables_mb": 100, "node_pools": [{"node_pool": "edge-arm", "cpu": 4000}]}
+EU_WEST = {"cpu": 4000, "devices": [{"name": "nvidia/gpu", "count": 1}]}
 SPEC = {"name": "edge-team", "description": "Edge team tenant",
-        "limits": [{"region": "global", "region_limit": {"cpu": 8000, "memory_mb": 16384, "variables_mb": 100,
-                                                          "node_pools": [{"node_pool": "edge-arm", "cpu": 4000}]}},
-                   {"region": "eu-west", "region_limit": {"cpu": 4000, "devices": [{"name": "nvidia/gpu", "count": 1}]}}]}
+        "limits": [{"region": "global", "region_limit": GLOBAL}, {"region": "eu-west", "region_limit": EU_WEST}]}
 
 
 @pytest.fixture()
