@@ -92,6 +92,8 @@ class Control:
             with broker.cond:
                 return 200, {"open_streams": broker.open_streams, "published": broker.published,
                              "buffered": [index for index, dummy in broker.items]}, {}
+        elif what == "edition":  # the same double answers as the community edition or as Nomad Enterprise
+            st.enterprise = bool(body.get("enterprise"))
         elif what == "host-volume-polls":
             st.host_volume_polls = int(body.get("reads", 1))
         elif what == "host-volume-plugin":  # an external plugin in the host_volume_plugin_dir of some nodes

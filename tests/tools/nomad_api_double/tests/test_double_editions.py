@@ -127,3 +127,12 @@ def test_sentinel_on_enterprise_needs_management_and_acls(enterprise):
         assert call(off, "GET", "/v1/sentinel/policies") == (400, "ACL support disabled")
     finally:
         off.stop()
+
+
+def test_the_edition_can_be_switched_for_a_running_double(community):
+    """/_double/edition (test-only): one double plays either edition, for targets that check both."""
+    server, token = community
+    assert call(server, "GET", "/v1/quotas", token=token) == (501, ENT_ONLY)
+    call(server, "POST", "/_double/edition", {"enterprise": True})
+    assert call(server, "GET", "/v1/quotas", token=token) == (200, [])
+    assert call(server, "GET", "/v1/operator/license", token=token)[0] == 200
