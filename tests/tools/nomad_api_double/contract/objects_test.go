@@ -1,9 +1,7 @@
 package contract
 
 import (
-	"bytes"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,15 +9,10 @@ import (
 	"github.com/hashicorp/nomad/api"
 )
 
-// control calls one of the double's test-only /_double/<what> endpoints (never a Nomad path, never recorded).
-func control(t *testing.T, d *double, what string, body any) {
+// seed posts a value as JSON to one of the double's test-only /_double/<what> endpoints (control, events_test.go).
+func seed(t *testing.T, d *double, what string, body any) {
 	t.Helper()
-	raw := ok(json.Marshal(body))(t, "control body")
-	resp := ok(http.Post(d.URL+"/_double/"+what, "application/json", bytes.NewReader(raw)))(t, "control "+what)
-	_ = resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("control %s: %d", what, resp.StatusCode)
-	}
+	control(t, d, what, string(ok(json.Marshal(body))(t, "seed body")))
 }
 
 func wantErr(t *testing.T, what string, err error, text string) {
@@ -96,7 +89,7 @@ func driveSchedulerAndVolumes(t *testing.T, d *double, client *api.Client) {
 
 	// CSI: a seeded plugin; register (secrets never answered, mount flags redacted), create in the provider,
 	// deregister, delete in the provider with the secrets header (DeleteOpts' ExternalVolumeID is Nomad's ID)
-	control(t, d, "csi-plugin", map[string]any{"ID": "ebs", "Provider": "ebs.csi.aws.com"})
+	seed(t, d, "csi-plugin", map[string]any{"ID": "ebs", "Provider": "ebs.csi.aws.com"})
 	plugins := ok2(client.CSIPlugins().List(nil))(t, "csi plugins")
 	if len(plugins) != 1 || plugins[0].ID != "ebs" || !plugins[0].ControllerRequired {
 		t.Fatalf("csi plugins: %+v", plugins)
@@ -133,9 +126,9 @@ func driveSchedulerAndVolumes(t *testing.T, d *double, client *api.Client) {
 
 	// services and their allocations' checks (seeded: the double runs no allocations)
 	alloc := "8f2c4a1e-0d3b-4e5f-9a8b-7c6d5e4f3a2b"
-	control(t, d, "service-registration", map[string]any{"ServiceName": "web", "AllocID": alloc, "Port": 8080,
+	seed(t, d, "service-registration", map[string]any{"ServiceName": "web", "AllocID": alloc, "Port": 8080,
 		"Tags": []string{"http"}})
-	control(t, d, "alloc-checks", map[string]any{"AllocID": alloc, "Checks": map[string]any{"c1": map[string]any{
+	seed(t, d, "alloc-checks", map[string]any{"AllocID": alloc, "Checks": map[string]any{"c1": map[string]any{
 		"ID": "c1", "Check": "alive", "Service": "web", "Status": "success", "StatusCode": 200}}})
 	services := ok2(client.Services().List(nil))(t, "services")
 	if len(services) != 1 || services[0].Services[0].ServiceName != "web" {
