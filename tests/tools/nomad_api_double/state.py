@@ -31,6 +31,7 @@ TERMINAL_CLIENT = ("complete", "failed", "lost")
 def _now_rfc3339():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
+
 # nomad/config.go DefaultConfig DefaultSchedulerConfig: what the leader seeds into raft on a new cluster
 # (nomad/leader.go getOrCreateSchedulerConfig)
 DEFAULT_SCHEDULER_CONFIG = {
