@@ -3,6 +3,11 @@ playing the community edition and Nomad Enterprise: command/agent/http_ce.go reg
 "Nomad Enterprise only endpoint" on every Enterprise-only path, any method, before any ACL check) and
 command/agent/operator_endpoint_ce.go LicenseRequest (204, no ACL check)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_api as api

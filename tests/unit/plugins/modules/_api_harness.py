@@ -2,6 +2,11 @@
 run through main() with its JSON result, the writes that reached the double, and the three-ways check (check mode
 changes nothing, apply changes, re-apply reports changed=0 and writes nothing)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import json
 
 import pytest

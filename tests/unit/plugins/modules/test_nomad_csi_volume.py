@@ -2,6 +2,11 @@
 state=absent means, and Nomad's rules for CSI volumes (nomad/csi_endpoint.go Register, Create, Deregister,
 Delete, pluginValidateVolume; nomad/structs/csi.go CSIVolume.Merge, Validate, Sanitize)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import json
 
 import pytest

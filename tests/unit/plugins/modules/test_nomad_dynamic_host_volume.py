@@ -3,6 +3,11 @@ re-apply, and Nomad's rules for dynamic host volumes (nomad/host_volume_endpoint
 placeHostVolume, Delete; nomad/structs/host_volumes.go Validate, ValidateUpdate, CanonicalizeForCreate;
 nomad/state/state_store_host_volumes.go UpsertHostVolume, upsertHostVolumeForNode)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_api

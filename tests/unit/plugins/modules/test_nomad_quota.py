@@ -2,6 +2,11 @@
 command/agent/http_ce.go registerEnterpriseHandlers) and Nomad Enterprise (api/quota.go, Nomad's quota API
 documentation): the refusal on CE in check mode too, check mode, apply, re-apply, delete."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.edgeops.nomad.plugins.modules import nomad_quota as mod

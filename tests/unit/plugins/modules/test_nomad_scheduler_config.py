@@ -2,6 +2,11 @@
 scheduler configuration (command/agent/operator_endpoint.go schedulerUpdateConfig replaces the whole object;
 nomad/state/state_store.go SchedulerCASConfig answers a lost check-and-set with Updated=false, not 409)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.edgeops.nomad.plugins.module_utils import _nomad_api

@@ -2,6 +2,11 @@
 results (nomad/service_registration_endpoint.go List, GetService, choose; command/agent/alloc_endpoint.go
 allocChecks)."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.edgeops.nomad.plugins.modules import nomad_service_info as mod
