@@ -127,6 +127,16 @@ class NomadTimeoutError(NomadStateError):
     """A wait (evaluation, deployment, drain) did not finish in time."""
 
 
+# What a community-edition agent answers, with HTTP 501, on every Enterprise-only path (quotas, Sentinel
+# policies, recommendations, license writes), for any method and before any ACL check
+# (command/agent/http.go ErrEntOnly; command/agent/http_ce.go registerEnterpriseHandlers/entOnly).
+ENTERPRISE_ONLY_TEXT = "Nomad Enterprise only endpoint"
+
+
+class NomadEnterpriseOnlyError(NomadStateError):
+    """501 ``Nomad Enterprise only endpoint``: the cluster is the community edition."""
+
+
 class NomadResponse(object):
     """Decoded answer: ``data`` (JSON, bytes when raw, or None), ``index`` (X-Nomad-Index or None)."""
 
@@ -263,11 +273,13 @@ class NomadClient(object):
 
     # -- the call --------------------------------------------------------------
     def request(self, method, path, query=None, body=None, raw_body=None, raw_response=False,
-                idempotent=None, namespaced=True, token=None):
+                idempotent=None, namespaced=True, token=None, headers=None, secrets=()):
         """Call ``method path``; return a NomadResponse or raise a NomadAPIError subclass.
 
         Retries (``retries`` times, exponential backoff) only idempotent calls, see
         IDEMPOTENT_METHODS; the error names the method and endpoint and says how often it tried.
+        ``headers`` are sent besides the client's own (for example ``X-Nomad-CSI-Secrets``);
+        ``secrets`` are further values that never appear in an error message.
         """
         method = method.upper()
         qs = self._query(query, namespaced)
@@ -277,13 +289,14 @@ class NomadClient(object):
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS or (query or {}).get("cas") is not None
         attempts = 1 + (self.retries if idempotent else 0)
-        secrets = [s for s in (self.token, token) if s]
+        secrets = [s for s in (self.token, token) + tuple(secrets) if s]
         last = None
         for attempt in range(attempts):
             if attempt:
                 self._sleep(self.backoff * (2 ** (attempt - 1)))
             try:
-                return self._once(method, url, shown, data, raw_body is not None, raw_response, token, secrets)
+                return self._once(method, url, shown, data, raw_body is not None, raw_response, token, secrets,
+                                  headers)
             except NomadTLSError:
                 raise  # retrying a certificate problem does not help
             except NomadConnectionError as exc:
@@ -299,11 +312,13 @@ class NomadClient(object):
                              "before running the task again" % method)
         raise last
 
-    def _once(self, method, url, shown, data, is_raw, raw_response, token, secrets):
+    def _once(self, method, url, shown, data, is_raw, raw_response, token, secrets, extra_headers=None):
         reuse = {"context": self._context()} if _OPEN_TAKES_CONTEXT else {}
+        sent = self._headers(is_raw, token)
+        sent.update(extra_headers or {})
         try:
             resp = Request().open(
-                method, url, data=data, headers=self._headers(is_raw, token),
+                method, url, data=data, headers=sent,
                 validate_certs=self.validate_certs, ca_path=self.ca_cert,
                 client_cert=self.client_cert, client_key=self.client_key,
                 timeout=self.timeout, follow_redirects="safe", use_proxy=True,
@@ -360,6 +375,8 @@ class NomadClient(object):
                 pass
             message = "check-and-set conflict" if isinstance(current, dict) else text
             raise NomadConflictError(message, current=current, **kwargs)
+        if status == 501 and text == ENTERPRISE_ONLY_TEXT:
+            raise NomadEnterpriseOnlyError(text, **kwargs)
         raise NomadAPIError(text, **kwargs)
 
     # -- conveniences ------------------------------------------------------------

@@ -149,3 +149,36 @@ def duration_to_ns(value):
         total += float(num) * dict(_DURATION_UNITS)[unit]
         rest = rest[len(unit):]
     return sign * int(total)
+
+
+_SIZE_UNITS = {"": 1, "b": 1}
+for _i, _p in enumerate("kmgtpe", 1):
+    _SIZE_UNITS.update({_p: 1000 ** _i, _p + "b": 1000 ** _i, _p + "i": 1024 ** _i, _p + "ib": 1024 ** _i})
+
+
+def size_to_bytes(value):
+    """A size as Nomad's CLI reads it (go-humanize ``ParseBytes``: ``10GiB`` = 10 * 1024^3, ``10GB`` and
+    ``10G`` = 10 * 1000^3, case-insensitive) or a number of bytes -> int bytes.
+
+    Raises ValueError with a readable message for anything else, negative sizes included.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a size: %r" % (value,))
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+    text = str(value).strip().replace(",", "")
+    num = text
+    while num and not (num[-1].isdigit() or num[-1] == "."):
+        num = num[:-1]
+    unit = text[len(num):].strip().lower()
+    try:
+        number = float(num.strip())
+    except ValueError:
+        raise ValueError("not a size: %r (use bytes or a unit like 500MB, 10GiB)" % (value,))
+    if unit not in _SIZE_UNITS:
+        raise ValueError("not a size: %r (use bytes or a unit like 500MB, 10GiB)" % (value,))
+    if number < 0:
+        raise ValueError("must not be negative")
+    return int(number * _SIZE_UNITS[unit])

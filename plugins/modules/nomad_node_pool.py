@@ -59,8 +59,10 @@ options:
     description:
       - Whether the cluster runs Nomad Enterprise. Only consulted when O(scheduler_algorithm) or
         O(memory_oversubscription) is set.
-      - When not set, the module asks C(GET /v1/operator/license) (needs C(operator:read)) - the
-        community edition answers C(204 No Content), Enterprise answers with its license.
+      - When not set, the module asks C(GET /v1/operator/license) - the community edition answers
+        C(204 No Content), Enterprise answers with its license; when Enterprise refuses that question to a
+        token without C(operator:read), the module asks C(GET /v1/quotas), which the community edition
+        answers with C(501 Nomad Enterprise only endpoint) whatever the token.
       - V(false) refuses the scheduler options without asking the cluster; V(true) skips the question.
     type: bool
 extends_documentation_fragment:
@@ -103,11 +105,8 @@ node_pool:
 
 import re
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
-    NomadAPIError,
-    NomadPermissionError,
-    NomadStateError,
-)
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_edition import require_enterprise
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
     NomadModule,
     duration_to_ns,
@@ -148,29 +147,6 @@ def desired(module, current):
     return after
 
 
-def require_enterprise(client, enterprise):
-    """Raise NomadStateError unless the cluster is Nomad Enterprise (before any write).
-
-    The community edition answers GET /v1/operator/license with 204 and no body
-    (command/agent/operator_endpoint_ce.go LicenseRequest) and refuses a node pool with any
-    SchedulerConfiguration: 'Feature "Node Pools Governance" is unlicensed'
-    (nomad/node_pool_endpoint_ce.go validateLicense).
-    """
-    what = "scheduler_algorithm/memory_oversubscription: need Nomad Enterprise (Node Pools Governance)"
-    if enterprise is True:
-        return
-    if enterprise is False:
-        raise NomadStateError("%s; enterprise=false says this cluster is the community edition" % what)
-    try:
-        resp = client.get("/v1/operator/license", namespaced=False)
-    except NomadPermissionError:
-        raise NomadStateError("%s; cannot tell the edition: GET /v1/operator/license needs operator:read "
-                              "(or set enterprise=true)" % what)
-    if resp.status == 204 or not resp.data:
-        raise NomadStateError("%s; this cluster is the community edition (GET /v1/operator/license "
-                              "answered %s without a license)" % (what, resp.status))
-
-
 def main():
     module = NomadModule(
         argument_spec=dict(
@@ -202,7 +178,10 @@ def main():
     path = client.path("v1", "node", "pool", p["name"])
     try:
         if p["state"] == "present" and (p["scheduler_algorithm"] is not None or p["memory_oversubscription"] is not None):
-            require_enterprise(client, p["enterprise"])
+            # the community edition refuses any SchedulerConfiguration on a pool with 500 'Feature "Node Pools
+            # Governance" is unlicensed' (nomad/node_pool_endpoint_ce.go validateLicense): ask before the write
+            require_enterprise(client, "scheduler_algorithm/memory_oversubscription", p["enterprise"],
+                               feature="Node Pools Governance")
         resp = client.get_or_none(path)
         current = resp.data if resp else None
         before = comparable(current)

@@ -16,6 +16,8 @@ def main(argv=None):
     parser.add_argument("--acl", action="store_true", help="ACLs enabled (bootstrap needed)")
     parser.add_argument("--nodes", type=int, default=4, help="number of fake client nodes")
     parser.add_argument("--region", default="global", help="the region the servers belong to")
+    parser.add_argument("--enterprise", action="store_true",
+                        help="answer as Nomad Enterprise (quotas, Sentinel, license); default: the community edition")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--tls-client-ca", help="require client certificates signed by this CA")
@@ -32,7 +34,7 @@ def main(argv=None):
     parser.add_argument("--record", help="append every request (method, path, query, JSON body) to this JSONL file "
                                          "(default: $NOMAD_API_DOUBLE_RECORD)")
     args = parser.parse_args(argv)
-    state = DoubleState(acl=args.acl, nodes=args.nodes, region=args.region)
+    state = DoubleState(acl=args.acl, nodes=args.nodes, region=args.region, enterprise=args.enterprise)
     if args.server_config:
         with open(args.server_config) as handle:
             state.set_server_config(json.load(handle))

@@ -110,11 +110,21 @@ def _unquote(value):
     return value[1:-1] if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
+# acl/policy.go expandNamespaceCapabilities: the host volume capabilities imply others
+_NS_CAP_EXPANSION = {
+    "host-volume-write": ("host-volume-register", "host-volume-create", "host-volume-delete", "host-volume-read"),
+    "host-volume-register": ("host-volume-create", "host-volume-read"),
+    "host-volume-create": ("host-volume-read",),
+}
+# coarse `<scope> { policy = "..." }` blocks (acl/policy.go Policy: Agent, Node, Operator, Quota, Plugin)
+COARSE_SCOPES = ("node", "operator", "agent", "quota", "plugin")
+
+
 def policy_grants(text):
     """ACL policy rules -> {"namespace": [(glob, caps)], "node_pool": [...], "node": [(None, level)], ...}."""
     parsed = rules.parse_policy(text) if text and text.strip() else {}
     out = {}
-    for kind in ("node", "operator", "agent"):
+    for kind in COARSE_SCOPES:
         for block in parsed.get(kind) or []:
             out.setdefault(kind, []).append((None, _unquote(block.get("policy", "deny"))))
     for kind in ("namespace", "node_pool"):
@@ -129,7 +139,10 @@ def policy_grants(text):
                     caps = set(_POOL.get(level, ()))
                 if level == "deny":
                     caps = {"deny"}
-                caps |= set(_unquote(c) for c in body.get("capabilities") or [])
+                explicit = set(_unquote(c) for c in body.get("capabilities") or [])
+                for cap in list(explicit):
+                    explicit.update(_NS_CAP_EXPANSION.get(cap, ()) if kind == "namespace" else ())
+                caps |= explicit
                 out.setdefault(kind, []).append((_unquote(label), caps))
     return out
 
@@ -203,10 +216,12 @@ class RequestHelpers:
             if policy:
                 for key, value in policy_grants(policy["Rules"]).items():
                     grants.setdefault(key, []).extend(value)
-        if scope in ("node", "operator", "agent"):
+        if scope in COARSE_SCOPES:
             levels = [lvl for (glob, lvl) in grants.get(scope, [])]
             if "deny" in levels:
                 return False
+            if scope == "plugin":  # acl/acl.go AllowPluginRead (read), AllowPluginList (list or read)
+                return "read" in levels or (cap == "list" and "list" in levels)
             return "write" in levels or (cap == "read" and "read" in levels)
         matches = [(glob != "*", len(glob), caps) for glob, caps in grants.get(scope, []) if fnmatch.fnmatchcase(name or "", glob)]
         if not matches:
@@ -217,6 +232,13 @@ class RequestHelpers:
         if cap is None:
             return bool(caps)
         return any(c in caps for c in (cap if isinstance(cap, tuple) else (cap,)))  # AllowNsOpAnyOf
+
+    def enterprise_only(self):
+        """The community edition answers every Enterprise-only path with 501 "Nomad Enterprise only endpoint",
+        for any method and before any ACL check (command/agent/http_ce.go registerEnterpriseHandlers ->
+        entOnly, command/agent/http.go ErrEntOnly). Call it first in the handlers of those paths."""
+        if not self.state.enterprise:
+            raise HTTPFailure(501, "Nomad Enterprise only endpoint")
 
     def _acl_write(self):
         """nomad/acl_endpoint.go: ACL writes need ACLs on (aclDisabled = 400) and a management token."""

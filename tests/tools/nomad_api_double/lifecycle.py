@@ -586,6 +586,7 @@ class NodeLifecycle:
             node["LastMissedHeartbeatIndex"] = 0
         self._changed()
         self.publish(idx, [self.node_stream_event(node, "NodeStreamEvent")])  # NodeUpdateStatusRequestType
+        self.host_volumes_follow_node(node)
         if status in ("disconnected", "down") and any(
                 a["NodeID"] == node["ID"] and not _terminal(a) for a in self.allocs.values()):
             self.begin_plan()  # the scheduler's plan for the node's allocations

@@ -551,3 +551,63 @@ def variable_path_error(path):
                 'below it, for example, "nomad/job-templates/template-name"')
     return ('only paths at "nomad/jobs" or "nomad/job-templates" and below are valid paths under the top-level '
             '"nomad" directory')
+
+
+# -- constraints ---------------------------------------------------------------------------------
+CONSTRAINT_EXACT_TARGETS = ("${node.unique.id}", "${node.datacenter}", "${node.unique.name}", "${node.class}",
+                            "${node.pool}")
+CONSTRAINT_PREFIX_TARGETS = ("${attr.", "${device.", "${meta.")
+
+
+def constraint_attribute_error(target):
+    """nomad/structs/constraint.go validateConstraintAttribute."""
+    if not target.startswith("$"):
+        return None
+    if not target.startswith("${"):
+        return 'attribute "%s" is missing an opening brace' % target
+    if not target.endswith("}"):
+        return 'attribute "%s" is missing a closing brace' % target
+    if target in CONSTRAINT_EXACT_TARGETS or target.startswith(CONSTRAINT_PREFIX_TARGETS):
+        return None
+    return 'unsupported attribute "%s"' % target
+
+
+def constraint_errors(ltarget, rtarget, operand):
+    """nomad/structs/structs.go Constraint.Validate, for the operands the double knows how to check
+    (regexp compiled with Python's re, version/semver only checked for an empty RTarget)."""
+    errors = []
+    if operand == "":
+        errors.append("Missing constraint operand")
+    require_ltarget = True
+    if operand == "distinct_hosts":
+        require_ltarget = False
+    elif operand in ("set_contains_all", "set_contains_any", "set_contains"):
+        if rtarget == "":
+            errors.append("Set contains constraint requires an RTarget")
+    elif operand == "regexp":
+        try:
+            re.compile(rtarget)
+        except re.error as exc:
+            errors.append("Regular expression failed to compile: %s" % exc)
+    elif operand in ("version", "semver"):
+        if rtarget == "":
+            errors.append("%s constraint is invalid: Malformed constraint: " % operand.capitalize())
+    elif operand == "distinct_property":
+        if rtarget != "" and (not rtarget.isdigit() or int(rtarget) < 1):
+            errors.append('Failed to convert RTarget "%s" to uint64' % rtarget)
+    elif operand in ("is_set", "is_not_set"):
+        if rtarget != "":
+            errors.append('Operator "%s" does not support an RTarget' % operand)
+    elif operand in ("=", "==", "is", "!=", "not", "<", "<=", ">", ">="):
+        if rtarget == "":
+            errors.append('Operator "%s" requires an RTarget' % operand)
+    elif operand != "":
+        errors.append('Unknown constraint type "%s"' % operand)
+    if require_ltarget:
+        if ltarget == "":
+            errors.append("no attribute provided but is required by operator")
+        else:
+            problem = constraint_attribute_error(ltarget)
+            if problem:
+                errors.append(problem)
+    return errors

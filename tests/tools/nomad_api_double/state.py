@@ -26,14 +26,30 @@ DAY_NS = 24 * 3600 * 10 ** 9  # nomad/structs/node_pool.go DefaultNodePoolNodeId
 JOB_TRACKED_VERSIONS = 6  # nomad/structs/structs.go JobDefaultTrackedVersions (server job_tracked_versions)
 
 
+# nomad/config.go DefaultConfig DefaultSchedulerConfig: what the leader seeds into raft on a new cluster
+# (nomad/leader.go getOrCreateSchedulerConfig)
+DEFAULT_SCHEDULER_CONFIG = {
+    "SchedulerAlgorithm": "binpack",
+    "PreemptionConfig": {"SystemSchedulerEnabled": True, "SysBatchSchedulerEnabled": False,
+                         "BatchSchedulerEnabled": False, "ServiceSchedulerEnabled": False},
+    "MemoryOversubscriptionEnabled": False, "RejectJobRegistration": False, "PauseEvalBroker": False,
+    "NodeLimitForFeasibilityChecks": 0,
+}
+# client/hostvolumemanager/host_volume_plugin.go HostVolumePluginMkdirID/Version: every client fingerprints the
+# built-in plugin (client/fingerprint/dynamic_host_volumes.go)
+MKDIR_PLUGIN_ATTRIBUTE = ("plugins.host_volume.mkdir.version", "0.0.1")
+
+
 class DoubleState(NodeLifecycle):
     """All server-side state of the double, guarded by one lock."""
 
-    def __init__(self, acl=False, nodes=4, region="global"):
+    def __init__(self, acl=False, nodes=4, region="global", enterprise=False):
         self.lock = threading.RLock()
         self.clock = Clock()
         self.region = region
         self.acl_enabled = acl
+        # False: the community edition (501 on the Enterprise-only paths, license 204); True: Nomad Enterprise
+        self.enterprise = enterprise
         self.index = 100
         self.acl_bootstrap_index = 0  # raft index of the bootstrap; 0 = never bootstrapped
         self.acl_reset_index = 0  # operator wrote this into acl-bootstrap-reset
@@ -60,6 +76,17 @@ class DoubleState(NodeLifecycle):
                           "DisableUpgradeMigration": False, "EnableCustomUpgrades": False,
                           "CreateIndex": 5, "ModifyIndex": 5}
         self.autopilot_healthy = True
+        self.scheduler_config = dict(DEFAULT_SCHEDULER_CONFIG, PreemptionConfig=dict(
+            DEFAULT_SCHEDULER_CONFIG["PreemptionConfig"]), CreateIndex=6, ModifyIndex=6)
+        self.host_volumes = {}  # (namespace, ID) -> dynamic host volume
+        self.host_volume_polls = 1  # reads of a pending volume before its node's fingerprint reports it
+        self.csi_plugins = {}  # plugin ID -> CSI plugin (seeded with /_double/csi-plugin: plugins are jobs)
+        self.csi_volumes = {}  # (namespace, ID) -> CSI volume
+        self.csi_provider_deletes = []  # what the controllers were asked to delete (ID, ExternalID, Secrets)
+        self.quotas = {}  # name -> quota specification (Enterprise)
+        self.sentinel_policies = {}  # name -> Sentinel policy (Enterprise)
+        self.service_registrations = {}  # ID -> service registration (seeded with /_double/service-registration)
+        self.alloc_checks = {}  # allocation ID -> {check ID: result}, or None: its node cannot be reached
         self.server_version = "2.0.5"  # what every server reports in Autopilot's view (/_double/servers-version)
         self.servers = [("nomad-server-%d" % i, "10.0.0.%d:4647" % (i + 1)) for i in range(3)]
         # Raft server IDs of self.servers by name (the node-id of each server's data_dir).
@@ -164,7 +191,8 @@ class DoubleState(NodeLifecycle):
             "LastMissedHeartbeatIndex": 0, "LastAllocUpdateIndex": 0,
             "Attributes": {"os.name": WINDOWS_OS_NAME if windows else "ubuntu",
                            "kernel.name": "windows" if windows else "linux",
-                           "cpu.arch": arch, "nomad.version": "2.0.5", "unique.network.ip-address": address},
+                           "cpu.arch": arch, "nomad.version": "2.0.5", "unique.network.ip-address": address,
+                           MKDIR_PLUGIN_ATTRIBUTE[0]: MKDIR_PLUGIN_ATTRIBUTE[1]},
             "Meta": {"rack": "r%d" % (i % 3)},
             "Drivers": {"exec": {"Attributes": None, "Detected": True, "Healthy": True, "HealthDescription": "Healthy",
                                  "UpdateTime": "2026-11-24T10:00:00Z"}},
@@ -299,6 +327,58 @@ class DoubleState(NodeLifecycle):
                           "ModifyTime": self.clock.now_ns()})
         self.publish(idx, [self.alloc_event(a, "AllocationUpdated") for a in allocs])
         return idx
+
+    # -- dynamic host volumes (nomad/state/state_store_host_volumes.go) -----------------------------------
+    def upsert_host_volume(self, vol, idx):
+        """UpsertHostVolume: the volume is written at idx; it is ready at once when its node's fingerprint
+        already lists its name (an update), pending otherwise; the node pool is the node's."""
+        node = self.nodes[vol["NodeID"]]
+        old = self.host_volumes.get((vol["Namespace"], vol["ID"]))
+        vol["CreateIndex"] = old["CreateIndex"] if old else idx
+        if old:
+            vol["CreateTime"] = old["CreateTime"]
+        if vol["Name"] in (node.get("HostVolumes") or {}):
+            vol["State"] = "ready"
+        vol["NodePool"] = node["NodePool"]
+        vol["ModifyIndex"] = idx
+        vol["_reads"] = 0
+        self.host_volumes[(vol["Namespace"], vol["ID"])] = vol
+
+    def tick_host_volume(self, vol):
+        """The stand-in for the client's fingerprint: after host_volume_polls reads of a pending volume its
+        node reports the volume (node.HostVolumes) and upsertHostVolumeForNode sets it ready, or unavailable
+        on a down node."""
+        if vol["State"] != "pending":
+            return
+        vol["_reads"] += 1
+        if vol["_reads"] <= self.host_volume_polls:
+            return
+        node = self.nodes.get(vol["NodeID"])
+        if node is None:
+            return
+        node.setdefault("HostVolumes", {})[vol["Name"]] = {"Path": vol["HostPath"], "ReadOnly": False, "ID": vol["ID"]}
+        vol["State"] = "ready" if node["Status"] == "ready" else "unavailable"
+        vol["ModifyIndex"] = self.next_index()
+
+    def host_volumes_follow_node(self, node):
+        """nomad/state/state_store_host_volumes.go upsertHostVolumeForNode, run when a node's status changes: the
+        volumes its fingerprint lists are unavailable on a down node and ready again on a ready one."""
+        for vol in self.host_volumes.values():
+            if vol["NodeID"] != node["ID"] or vol["Name"] not in (node.get("HostVolumes") or {}):
+                continue
+            new = "unavailable" if node["Status"] == "down" else ("ready" if node["Status"] == "ready"
+                                                                  else vol["State"])
+            if new != vol["State"]:
+                vol["State"] = new
+                vol["ModifyIndex"] = self.next_index()
+
+    def delete_host_volume(self, vol):
+        """HostVolume.Delete: the client drops the volume (its fingerprint no longer lists the name)."""
+        node = self.nodes.get(vol["NodeID"])
+        if node is not None:
+            (node.get("HostVolumes") or {}).pop(vol["Name"], None)
+        del self.host_volumes[(vol["Namespace"], vol["ID"])]
+        return self.next_index()
 
     # -- jobs, evaluations, deployments (nomad/job_endpoint.go Register, Deregister; the scheduler) --------
     def register_job(self, key, job, old, idx):

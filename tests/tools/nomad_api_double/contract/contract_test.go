@@ -276,6 +276,9 @@ func driveEveryRoute(t *testing.T, d *double) {
 	_ = snap.Close()
 	ok(client.Operator().SnapshotRestore(bytes.NewReader(archive), nil))(t, "snapshot restore")
 
+	// scheduler configuration, host and CSI volumes, services (objects_test.go)
+	driveSchedulerAndVolumes(t, d, client)
+
 	// deletes last (the snapshot restore above brought the objects back)
 	check(t, "binding rule delete", errOnly(client.ACLBindingRules().Delete(rule.ID, nil)))
 	check(t, "auth method delete", errOnly(client.ACLAuthMethods().Delete("workload", nil)))
@@ -292,12 +295,14 @@ func errOnly(_ *api.WriteMeta, err error) error { return err }
 // the drive did not cover, and that every body they sent decodes strictly into Nomad's api type.
 func TestContract(t *testing.T) {
 	d := startDouble(t, "--acl", "--nodes", "6")
+	ent := startDouble(t, "--acl", "--nodes", "2", "--enterprise")
 	t.Run("drive every route with api.Client", func(t *testing.T) { driveEveryRoute(t, d) })
+	t.Run("drive the Enterprise routes with api.Client", func(t *testing.T) { driveEnterprise(t, ent) })
 	if t.Failed() {
 		return
 	}
 	driven := map[string]bool{}
-	for _, rec := range readRecords(t, d.Record) {
+	for _, rec := range readRecords(t, d.Record, ent.Record) {
 		if r := match(rec.Method, rec.Path); r != nil {
 			driven[r.key()] = true
 		} else {

@@ -123,6 +123,39 @@ var routes = []*route{
 	{Method: "GET", Path: "/v1/operator/snapshot"},
 	{Method: "PUT", Path: "/v1/operator/snapshot"}, // a gzip'd tar archive, not JSON
 	{Method: "POST", Path: "/v1/operator/snapshot"},
+	// scheduler configuration (command/agent/operator_endpoint.go OperatorSchedulerConfiguration)
+	{Method: "GET", Path: "/v1/operator/scheduler/configuration"},
+	{Method: "PUT", Path: "/v1/operator/scheduler/configuration", Body: func() any { return new(api.SchedulerConfiguration) }},
+	{Method: "POST", Path: "/v1/operator/scheduler/configuration", Body: func() any { return new(api.SchedulerConfiguration) }},
+	// volume lists (volumes_endpoint.go ListVolumesRequest: ?type=host|csi), dynamic host volumes
+	// (host_volume_endpoint.go HostVolumeSpecificRequest), CSI volumes and plugins (csi_endpoint.go)
+	{Method: "GET", Path: "/v1/volumes"},
+	{Method: "PUT", Path: "/v1/volume/host/create", Body: func() any { return new(api.HostVolumeCreateRequest) }},
+	{Method: "POST", Path: "/v1/volume/host/create", Body: func() any { return new(api.HostVolumeCreateRequest) }},
+	{Method: "PUT", Path: "/v1/volume/host/register", Body: func() any { return new(api.HostVolumeRegisterRequest) }},
+	{Method: "POST", Path: "/v1/volume/host/register", Body: func() any { return new(api.HostVolumeRegisterRequest) }},
+	{Method: "GET", Path: "/v1/volume/host/:id"},
+	{Method: "DELETE", Path: "/v1/volume/host/:id"},
+	{Method: "PUT", Path: "/v1/volume/csi/:id/create", Body: func() any { return new(api.CSIVolumeCreateRequest) }},
+	{Method: "DELETE", Path: "/v1/volume/csi/:id/delete"},
+	{Method: "GET", Path: "/v1/volume/csi/:id"},
+	{Method: "PUT", Path: "/v1/volume/csi/:id", Body: func() any { return new(api.CSIVolumeRegisterRequest) }},
+	{Method: "DELETE", Path: "/v1/volume/csi/:id"},
+	{Method: "GET", Path: "/v1/plugins"},
+	{Method: "GET", Path: "/v1/plugin/csi/:id"},
+	// service registrations (service_registration_endpoint.go) and allocation checks (alloc_endpoint.go allocChecks)
+	{Method: "GET", Path: "/v1/services"},
+	{Method: "GET", Path: "/v1/service/:name"},
+	{Method: "GET", Path: "/v1/client/allocation/:id/checks"},
+	// Enterprise (api/quota.go, api/sentinel.go); the community edition answers them 501 (http_ce.go)
+	{Method: "GET", Path: "/v1/quotas"},
+	{Method: "PUT", Path: "/v1/quota", Body: func() any { return new(api.QuotaSpec) }},
+	{Method: "GET", Path: "/v1/quota/:name"},
+	{Method: "DELETE", Path: "/v1/quota/:name"},
+	{Method: "GET", Path: "/v1/sentinel/policies"},
+	{Method: "GET", Path: "/v1/sentinel/policy/:name"},
+	{Method: "PUT", Path: "/v1/sentinel/policy/:name", Body: func() any { return new(api.SentinelPolicy) }},
+	{Method: "DELETE", Path: "/v1/sentinel/policy/:name"},
 }
 
 func init() {

@@ -4,8 +4,11 @@ log, issued secrets, a read-only peek without a token, node attribute changes, N
 configuration, simulated agents that stop heartbeating, and what the servers logged and counted; the stand-ins
 for clients and the cluster's own doings (node status, node registration, allocation status, deployment
 status), all through DoubleState's change methods so their events reach the event stream; the event broker's
-knobs and a cut of the open streams."""
+knobs and a cut of the open streams; and what Nomad's clients and jobs would
+write for volumes and services (CSI plugins, host volume plugins, service registrations, allocation check results)
+and the edition the double plays."""
 
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from ..common import JSON_NULL, HTTPFailure, format_duration, parse_duration, route
@@ -124,6 +127,39 @@ class Control:
             with broker.cond:
                 return 200, {"open_streams": broker.open_streams, "published": broker.published,
                              "buffered": [index for index, dummy in broker.items]}, {}
+        elif what == "edition":  # the same double answers as the community edition or as Nomad Enterprise
+            st.enterprise = bool(body.get("enterprise"))
+        elif what == "host-volume-polls":
+            st.host_volume_polls = int(body.get("reads", 1))
+        elif what == "host-volume-plugin":  # an external plugin in the host_volume_plugin_dir of some nodes
+            for node in st.nodes.values():
+                if not body.get("node_pool") or node["NodePool"] == body["node_pool"]:
+                    node["Attributes"]["plugins.host_volume.%s.version" % body["id"]] = body.get("version", "0.1.0")
+        elif what == "csi-plugin":  # a CSI plugin job's controllers and nodes registered their plugin
+            idx = st.next_index()
+            caps = body.get("capabilities")
+            plugin = {"ID": body["ID"], "Provider": body.get("Provider", "csi.example.com"),
+                      "Version": body.get("Version", "1.0.0"),
+                      "ControllerRequired": bool(body.get("ControllerRequired", True)),
+                      "ControllersHealthy": int(body.get("ControllersHealthy", 1)),
+                      "ControllersExpected": int(body.get("ControllersExpected", 1)),
+                      "NodesHealthy": int(body.get("NodesHealthy", 2)), "NodesExpected": int(body.get("NodesExpected", 2)),
+                      "Controllers": {}, "Nodes": {}, "Allocations": [], "CreateIndex": idx, "ModifyIndex": idx,
+                      "_capabilities": ["create_delete", "expand"] if caps is None else list(caps)}
+            st.csi_plugins[plugin["ID"]] = plugin
+        elif what == "service-registration":  # a client registered a service of a running allocation
+            idx = st.next_index()
+            reg = {"ID": body.get("ID") or "_nomad-task-%s-%s-%s" % (body["AllocID"], body["ServiceName"],
+                                                                     body.get("Port", 0)),
+                   "ServiceName": body["ServiceName"], "Namespace": body.get("Namespace", "default"),
+                   "NodeID": body.get("NodeID", str(uuid.UUID(int=0x5EED << 96))),
+                   "Datacenter": body.get("Datacenter", "dc1"), "JobID": body.get("JobID", body["ServiceName"]),
+                   "AllocID": body["AllocID"], "Tags": body.get("Tags") or [], "Address": body.get("Address", "10.10.0.1"),
+                   "Port": int(body.get("Port", 0)), "CreateIndex": idx, "ModifyIndex": idx}
+            st.service_registrations[reg["ID"]] = reg
+            st.alloc_checks.setdefault(reg["AllocID"], {})
+        elif what == "alloc-checks":  # the allocation's client reports its checks (unreachable: no path to it)
+            st.alloc_checks[body["AllocID"]] = None if body.get("unreachable") else dict(body.get("Checks") or {})
         else:
             raise HTTPFailure(404, "unknown double control %s" % what)
         return 200, {"ok": True}, {}

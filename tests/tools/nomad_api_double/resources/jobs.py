@@ -95,9 +95,14 @@ class Jobs:
         st = self.state
         body = self.json_body()
         job, namespace = self._api_job(body, job_id, plan=False)
-        self.auth(("namespace", "submit-job", namespace))
+        token = self.auth(("namespace", "submit-job", namespace))
         jid = job["ID"]
         self._validate_job(job)
+        # nomad/job_endpoint.go doRegister -> registrationsAreAllowed: with the scheduler configuration's
+        # RejectJobRegistration only management tokens register (403 by the text, command/agent/http.go wrap)
+        if st.scheduler_config and st.scheduler_config["RejectJobRegistration"] and \
+                token is not None and token["Type"] != "management":
+            raise HTTPFailure(403, "Job registration, dispatch, and scale are disabled by the scheduler configuration")
         if job["NodePool"] not in st.node_pools:
             raise HTTPFailure(500, 'job "%s" is in nonexistent node pool "%s"' % (jid, job["NodePool"]))
         if namespace not in st.namespaces:

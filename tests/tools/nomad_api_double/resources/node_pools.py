@@ -56,7 +56,9 @@ class NodePools:
             raise HTTPFailure(400, str(exc))
         # nomad/node_pool_endpoint.go UpsertNodePools: license check (node_pool_endpoint_ce.go
         # validateLicense) before the request is validated; an uncoded error -> 500
-        if field(body, "SchedulerConfiguration") is not None:
+        # (Enterprise: licensed, so the configuration is stored)
+        sched = field(body, "SchedulerConfiguration")
+        if sched is not None and not st.enterprise:
             raise HTTPFailure(500, 'Feature "Node Pools Governance" is unlicensed')
         errors = []  # nomad/structs/node_pool.go NodePool.Validate
         if not POOL_RE.match(pname):
@@ -73,7 +75,7 @@ class NodePools:
         # stored and answered as structs.NodePool: no MarshalJSON, so the msgpack JSON codec writes the
         # time.Duration as integer nanoseconds (the api package reads both forms)
         st.node_pools[pname] = {"Name": pname, "Description": description, "Meta": field(body, "Meta") or None,
-                                "NodeIdentityTTL": ttl_ns or DAY_NS, "SchedulerConfiguration": None,
+                                "NodeIdentityTTL": ttl_ns or DAY_NS, "SchedulerConfiguration": sched,
                                 "CreateIndex": old["CreateIndex"] if old else idx, "ModifyIndex": idx}
         return 200, None, self.write_headers(idx)
 

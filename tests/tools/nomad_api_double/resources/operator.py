@@ -106,10 +106,24 @@ class Operator:
 
     def operator_license(self):
         """command/agent/operator_endpoint_ce.go LicenseRequest: the community edition answers GET with
-        204 and no body (no ACL check), PUT with 501."""
+        204 and no body (no ACL check), PUT with 501.
+
+        Enterprise (not public source): GET answers 200 {"License": {...}, "ConfigOutdated": false}
+        (api/operator.go LicenseReply) to a token with operator read (Nomad's docs: operator/license); the
+        double does not take license writes."""
+        if not self.state.enterprise:
+            if self.command == "PUT":
+                raise HTTPFailure(501, "Nomad Enterprise only endpoint")
+            return 204, None, {}
         if self.command == "PUT":
-            raise HTTPFailure(501, "Nomad Enterprise only endpoint")
-        return 204, None, {}
+            raise HTTPFailure(501, "the Nomad API double does not take license writes")
+        self.auth(("operator", "read"))
+        lic = {"LicenseID": "00000000-0000-4000-8000-000000000001", "CustomerID": "edgeops-tests",
+               "InstallationID": "*", "IssueTime": "2026-01-01T00:00:00Z", "StartTime": "2026-01-01T00:00:00Z",
+               "ExpirationTime": "2036-01-01T00:00:00Z", "TerminationTime": "2036-01-01T00:00:00Z",
+               "NonProduction": False, "Product": "nomad", "Flags": {}, "Modules": ["governance-policy", "multicluster-and-efficiency"],
+               "Features": ["Node Pools Governance", "Resource Quotas", "Sentinel Policies"]}
+        return 200, {"License": lic, "ConfigOutdated": False}, self.read_headers()
 
     def raft_configuration(self):
         """nomad/operator_endpoint.go RaftGetConfiguration: management only; one entry per Raft server with its

@@ -22,6 +22,13 @@ AMBIGUOUS = {
     "/v1/acl/token/0a1b": "ACL.acl_token",
     "/v1/acl/role/name/ops": "ACL.acl_role_by_name",
     "/v1/acl/role/0a1b": "ACL.acl_role",
+    # registerHandlers: "/v1/quota" exact, "/v1/quotas" exact, "/v1/quota-usages" exact, "/v1/quota/" prefix
+    "/v1/quota": "Quotas.quota_upsert",
+    "/v1/quotas": "Quotas.quotas_list",
+    "/v1/quota-usages": "Quotas.quota_usages",
+    "/v1/quota/x": "Quotas.quota_specific",
+    "/v1/volumes": "Volumes.volumes",
+    "/v1/volume/host/create": "HostVolumes.host_volume_specific",
 }
 
 
@@ -31,10 +38,10 @@ def resolve(routes, path):
 
 def test_every_resource_module_is_found():
     names = sorted(module.__name__.rsplit(".", 1)[-1] for module in server.MODULES)
-    assert names == ["acl", "acl_auth", "agent", "allocations", "client_intro", "client_rpc", "control", "deployments",
-                     "evaluations", "events", "federation", "jobs", "namespaces", "node_pools", "nodes", "operator",
-                     "system",
-                     "variables"]
+    assert names == ["acl", "acl_auth", "agent", "allocations", "client_intro", "client_rpc", "control", "csi",
+                     "deployments", "evaluations", "events", "federation", "host_volumes", "jobs", "namespaces",
+                     "node_pools", "nodes", "operator", "quotas", "recommendations", "scheduler", "sentinel",
+                     "services", "system", "variables", "volumes"]
 
 
 @pytest.mark.parametrize("order", ["as found", "reversed"])

@@ -364,11 +364,24 @@ def test_node_pool_scheduler_options_refused_on_community_before_the_write(doubl
     """nomad/node_pool_endpoint_ce.go validateLicense: 'Feature "Node Pools Governance" is unlicensed'."""
     mark = len(double.state.requests)
     result = run(nomad_node_pool, dict({"name": "edge-arm", "scheduler_algorithm": "spread"}, **extra), capsys, double)
-    assert result["failed"] and result["msg"].startswith("scheduler_algorithm/memory_oversubscription: need Nomad "
+    assert result["failed"] and result["msg"].startswith("scheduler_algorithm/memory_oversubscription: needs Nomad "
                                                          "Enterprise")
     assert writes(double, mark) == []
     asked = [r["path"] for r in double.state.requests[mark:]]
     assert (asked == ["/v1/operator/license"]) is needs_request
+
+
+def test_node_pool_scheduler_options_on_enterprise_three_ways(capsys):
+    """The shared Enterprise check (module_utils/_nomad_edition.py) lets them through on Enterprise (the license
+    answer), where the pool stores its SchedulerConfiguration."""
+    server = NomadAPIDouble(DoubleState(acl=True, nodes=1, enterprise=True)).start()
+    try:
+        NomadClient(url=server.url).post("/v1/acl/bootstrap", body={"BootstrapSecret": SECRET})
+        three_ways(nomad_node_pool, {"name": "edge-arm", "scheduler_algorithm": "spread"}, capsys, server)
+        pool = NomadClient(url=server.url, token=SECRET).get("/v1/node/pool/edge-arm").data
+        assert pool["SchedulerConfiguration"]["SchedulerAlgorithm"] == "spread"
+    finally:
+        server.stop()
 
 
 def test_node_pool_without_scheduler_options_three_ways(double, capsys):
