@@ -222,8 +222,8 @@ def render_html(report):
     else:
         add('<div class="panel"><table><thead><tr><th>what</th><th>host</th><th>Nomad node</th><th>detail</th></tr></thead><tbody>')
         for d in disagreements:
-            add('<tr data-kind="%s"><td class="kind">%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
-                esc(d["kind"]), esc(DISAGREEMENTS.get(d["kind"], d["kind"])), esc(d.get("host") or "\u2013"),
+            add('<tr data-kind="%s" data-about="%s"><td class="kind">%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
+                esc(d["kind"]), esc(d.get("node") or ""), esc(DISAGREEMENTS.get(d["kind"], d["kind"])), esc(d.get("host") or "\u2013"),
                 esc(d.get("node") or "\u2013"), esc(d.get("detail"))))
         add("</tbody></table></div>")
 
@@ -290,4 +290,3 @@ def render_html(report):
     add("<footer>Written by edgeops.nomad (fleet report): Ansible's recap from the edgeops.nomad.fleet_recap callback, "
         "Nomad's view from its node list. The page loads nothing and runs no script.</footer></body></html>")
     return "".join(out)
-
