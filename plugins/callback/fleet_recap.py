@@ -14,14 +14,14 @@ version_added: 0.1.0
 description:
   - Keeps, for every host of the run, the counts of Ansible's PLAY RECAP (ok, changed, unreachable, failed,
     skipped, rescued, ignored) and what a recap does not show, for the fleet report
-    (R(edgeops.nomad.fleet_report,ansible_collections.edgeops.nomad.fleet_report_filter)). That is whether any of
+    (P(edgeops.nomad.fleet_report#filter)). That is whether any of
     the host's results was unreachable (also one that a task ignored with C(ignore_unreachable), which the recap
     counts as C(ok) and C(ignored)), the first task that failed on it and that task's message (at most 300
     characters; results of C(no_log) tasks arrive censored and are kept censored).
   - During the run the counts are kept as the strategy counts them (an include counts once it is loaded, a
     failure inside a block with a C(rescue) section counts as rescued, C(meta) tasks do not count). The run's own
     tasks read them with the
-    R(edgeops.nomad.fleet_recap,ansible_collections.edgeops.nomad.fleet_recap_lookup) lookup, so a last play
+    P(edgeops.nomad.fleet_recap#lookup) lookup, so a last play
     (on C(localhost)) can write the report and C(set_stats) it in the same run (an AAP job's artifacts).
   - At the end of the run Ansible's own final counts replace them and, with O(recap_file), are written to that
     file, for a report made after the run (playbook C(edgeops.nomad.fleet_report)).

@@ -12,11 +12,11 @@ short_description: The recap that the edgeops.nomad.fleet_recap callback keeps o
 version_added: 0.1.0
 description:
   - Without a term, the recap of the current run so far, as the
-    R(edgeops.nomad.fleet_recap,ansible_collections.edgeops.nomad.fleet_recap_callback) callback keeps it,
+    P(edgeops.nomad.fleet_recap#callback) callback keeps it,
     every host's recap counts up to the task before this one, whether it was unreachable, the first task that
     failed on it. An empty dictionary when the callback is not enabled.
   - With a term, the final recap that the callback wrote at the end of a past run (its C(recap_file) option).
-  - Input of the R(edgeops.nomad.fleet_report,ansible_collections.edgeops.nomad.fleet_report_filter) filter.
+  - Input of the P(edgeops.nomad.fleet_report#filter) filter.
 options:
   _terms:
     description: Path of a recap file written by the callback (at most one). None for the current run.

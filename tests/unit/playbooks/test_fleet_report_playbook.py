@@ -48,7 +48,9 @@ def nomad():
     state = DoubleState(acl=False, nodes=0)
     for name, pool, dc in (("e1", "edge-x86", "site-a"), ("e2", "edge-x86", "site-a"), ("old-box", "default", "dc1")):
         state.set_node_status(state.register_node(name, pool, dc), "ready")
-    state.set_node_status(next(n for n in state.nodes.values() if n["Name"] == "e2"), "down")
+    for registered in list(state.nodes.values()):
+        if registered["Name"] == "e2":
+            state.set_node_status(registered, "down")
     server = NomadAPIDouble(state).start()
     yield server
     server.stop()
@@ -60,7 +62,8 @@ def run_job(tmp, extravars, cmdline=""):
     (tmp / "inventory").mkdir(exist_ok=True)
     (tmp / "project" / "report.yml").write_text(yaml.safe_dump([{"ansible.builtin.import_playbook": "edgeops.nomad.fleet_report"}]))
     (tmp / "inventory" / "hosts.yml").write_text(yaml.safe_dump(INVENTORY))
-    env = {"ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".cache" / "collections"), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+    env = {"ANSIBLE_COLLECTIONS_PATH": os.environ.get("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".cache" / "collections")),
+           "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
            "ANSIBLE_PYTHON_INTERPRETER": sys.executable, "ANSIBLE_LOCALHOST_WARNING": "0",
            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     runner = ansible_runner.run(private_data_dir=str(tmp), playbook="report.yml", inventory=str(tmp / "inventory"),
