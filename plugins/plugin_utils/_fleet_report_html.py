@@ -48,7 +48,7 @@ h3{font-size:14px;margin:0 0 6px;color:#4a5263;font-weight:600}
 .card.ok{border-color:#2e7d32}.card.changed{border-color:#e08600}.card.failed{border-color:#c62828}
 .card.unreachable{border-color:#6a1b9a}.card.not_run{border-color:#8d8d8d}.card.bad{border-color:#c62828}
 .card.good{border-color:#2e7d32}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(400px,1fr));gap:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:14px}
 .panel{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow-x:auto}
 .legend{display:flex;flex-wrap:wrap;gap:14px;margin:0 0 8px;color:#4a5263}
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
