@@ -79,13 +79,17 @@ def host_identity(name, variables):
     }
 
 
-def outcome(entry, not_run=False):
-    """One word for what the run did to a host, from its recap entry (the callback's record)."""
-    if not_run or not isinstance(entry, Mapping):
+def outcome(entry, dropped=False):
+    """One word for what the run did to a host, from its recap entry (the callback's record).
+
+    No entry: the run never reached the host (not_run). dropped: the rollout counts the host as not attempted
+    although it has results, so it left the play without a failure of its own; Ansible fails every host of a
+    batch when a run_once task fails, and neither the recap nor a callback sees those hosts fail."""
+    if not isinstance(entry, Mapping):
         return "not_run"
     if int(entry.get("unreachable") or 0) > 0 or int(entry.get("unreachable_results") or 0) > 0:
         return "unreachable"
-    if int(entry.get("failed") or 0) > 0 or int(entry.get("rescued") or 0) > 0:
+    if int(entry.get("failed") or 0) > 0 or int(entry.get("rescued") or 0) > 0 or dropped:
         return "failed"
     if int(entry.get("changed") or 0) > 0:
         return "changed"
@@ -99,6 +103,8 @@ def _reason(entry, result):
         return "unreachable: " + _text(entry.get("unreachable_msg"))
     if result == "failed" and entry.get("failed_task"):
         return "failed at '%s': %s" % (_text(entry.get("failed_task")), _text(entry.get("failed_msg")))
+    if result == "failed":
+        return "left the rollout without a failure of its own (a run_once task failed for its whole batch)"
     return ""
 
 
@@ -150,7 +156,8 @@ def build_report(recap, hosts, nodes=None, nodes_error="", not_run=(), title="",
     recap: the callback's recap ({"hosts": {name: counts}, ...}); hosts: {inventory host: its identity
     (host_identity)}, the hosts of the fleet, in the inventory's order; nodes: Nomad's node list (stubs) or
     None when Nomad was not asked; nodes_error: why Nomad's view is missing; not_run: hosts of the fleet the
-    rollout did not attempt."""
+    rollout counts as not attempted (one with results in the recap left the play without a failure of its own:
+    outcome failed)."""
     recap = recap if isinstance(recap, Mapping) else {}
     recorded = recap.get("hosts") if isinstance(recap.get("hosts"), Mapping) else {}
     not_run = set(_text(h) for h in not_run or ())
@@ -161,8 +168,8 @@ def build_report(recap, hosts, nodes=None, nodes_error="", not_run=(), title="",
         name = _text(name)
         if name not in recorded and name not in not_run:
             continue  # outside this run (--limit, another job slice)
-        entry = recorded.get(name) if name not in not_run else None
-        result = outcome(entry, not_run=name in not_run)
+        entry = recorded.get(name)
+        result = outcome(entry, dropped=name in not_run)
         report_hosts.append(dict(
             host=name, outcome=result, reason=_reason(entry, result), node=None,
             recap=dict((k, int((entry or {}).get(k) or 0)) for k in RECAP_COUNTS) if entry is not None else None,

@@ -42,7 +42,7 @@ main{padding:18px 28px 28px;max-width:1500px}
 h2{font-size:17px;margin:26px 0 10px}
 h3{font-size:14px;margin:0 0 6px;color:#4a5263;font-weight:600}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{background:#fff;border-radius:8px;padding:10px 16px;min-width:128px;border-left:6px solid #5a6475;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+.card{flex:1 1 110px;max-width:230px;background:#fff;border-radius:8px;padding:10px 14px;border-left:6px solid #5a6475;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .card .num{display:block;font-size:28px;font-weight:700}
 .card .lbl{color:#4a5263}
 .card.ok{border-color:#2e7d32}.card.changed{border-color:#e08600}.card.failed{border-color:#c62828}
@@ -55,7 +55,7 @@ h3{font-size:14px;margin:0 0 6px;color:#4a5263;font-weight:600}
 .sw.ok,.sw.ready{background:#2e7d32}.sw.changed,.sw.ineligible{background:#e08600}.sw.failed,.sw.not_ready{background:#c62828}
 .sw.unreachable{background:#6a1b9a}.sw.not_run{background:#8d8d8d}
 table{border-collapse:collapse;width:100%;background:#fff}
-th,td{padding:5px 8px;border-bottom:1px solid #e6e8ec;text-align:left;vertical-align:top}
+th,td{padding:5px 7px;border-bottom:1px solid #e6e8ec;text-align:left;vertical-align:top}
 th{background:#eef0f4;font-weight:600;position:sticky;top:0}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 td.zero{color:#a3a9b5}
@@ -65,13 +65,13 @@ tbody tr:hover{background:#f7f8fb}
 .badge.unreachable{background:#6a1b9a}.badge.not_run{background:#8d8d8d}
 .kind{font-weight:600;white-space:nowrap}
 .muted{color:#6b7385}
-.reason{min-width:240px;max-width:440px;overflow-wrap:anywhere;color:#7a2e2e}
+.reason{min-width:220px;max-width:420px;overflow-wrap:anywhere;color:#7a2e2e}
 .note{background:#fff8e1;border:1px solid #f0d58a;border-radius:6px;padding:8px 12px}
 .agree{background:#e8f5e9;border:1px solid #a5d6a7;border-radius:6px;padding:8px 12px}
 .mono{font-family:"DejaVu Sans Mono",ui-monospace,monospace;font-size:12px}
 footer{color:#6b7385;padding:0 28px 24px;font-size:12px}
 svg.chart{display:block;width:100%;max-width:440px;height:auto}
-.recap{min-width:260px;max-width:390px}
+.recap{min-width:200px;max-width:330px}
 .nw{white-space:nowrap}
 .card .sub{display:block;color:#6b7385;font-size:12px}
 .recap span{margin-right:8px;white-space:nowrap;display:inline-block}

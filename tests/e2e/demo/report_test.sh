@@ -41,10 +41,13 @@ podman stop -t 5 "$stopped" >/dev/null
 "$PY" tests/e2e/demo/nomad_nodes.py "$stopped"
 log "stopped $stopped on purpose"
 
+# serial 1: the stopped host gets a batch of its own. In a batch with reachable hosts it would make the client
+# role's controller-side fetch fail for the whole batch (the fetch reads the platform of every host of the batch,
+# and the unreachable one has none), which is the role's matter, not the report's.
 start=$(date +%s)
 rc=0
 ANSIBLE_CALLBACKS_ENABLED=edgeops.nomad.fleet_recap EDGEOPS_FLEET_RECAP_FILE="$dir/recap.json" ANSIBLE_TIMEOUT=30 \
-  ansible-playbook -i inventories/local edgeops.nomad.edge_clients -e nomad_clients_serial=3 \
+  ansible-playbook -i inventories/local edgeops.nomad.edge_clients -e nomad_clients_serial=1 \
     -e nomad_clients_max_fail_percentage=50 -e nomad_fleet_report_enabled=true -e "nomad_fleet_report_dir=$dir" \
     > "$dir/edge_clients.log" 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "edge_clients passed with $stopped left behind ($dir/edge_clients.log)"

@@ -80,7 +80,19 @@ def kinds(report):
     (None, "not_run"),
 ])
 def test_outcome_of_a_host(entry, expected):
-    assert model.outcome(entry, not_run=entry is None) == expected
+    assert model.outcome(entry) == expected
+
+
+def test_a_host_with_results_the_rollout_counts_as_not_attempted_failed():
+    """Ansible fails every host of a batch when a run_once task fails (lib/ansible/plugins/strategy/__init__.py
+    _process_pending_results: `if original_task.run_once: ... iterator.mark_host_failed(h)`) without a result or a
+    stat of their own: the rollout then counts them as not attempted, but they have results."""
+    report = fleet_report({"hosts": {"a1": rec(ok=9, rescued=2, failed_task="fetch", failed_msg="boom"),
+                                     "a2": rec(ok=8), "b1": rec(ok=2, ignored=1, unreachable_results=1)}},
+                          HOSTVARS, hosts=["a1", "a2", "b1", "later"], not_run=["a2", "b1", "later"])
+    outcomes = {h["host"]: (h["outcome"], h["reason"][:30]) for h in report["hosts"]}
+    assert outcomes == {"a1": ("failed", "failed at 'fetch': boom"), "a2": ("failed", "left the rollout without a fai"),
+                        "b1": ("unreachable", "unreachable: "), "later": ("not_run", "not attempted: the rollout sto")}
 
 
 def test_totals_and_outcomes_per_host():
