@@ -108,18 +108,21 @@ def check(args):
     recap = {m.group(1): dict(zip(COUNTS, map(int, m.groups()[1:]))) for m in RECAP_LINE.finditer(log)}
     hosts = args.hosts.split(",")
     unreachable_in_log = set(re.findall(r"^fatal: \[([^\]]+)\]: UNREACHABLE!", log, re.M))
+    # the rollout's own summary: hosts it did not attempt (with results, they were dropped from the play)
+    not_attempted = set(re.findall(r"not attempted \(rollout stopped\): (\S+?)\"?,?$", log, re.M))
     dom = Dom()
     dom.feed(Path(args.dom).read_text())
     report = json.loads(Path(args.json).read_text())
 
     want = {}
     for host in hosts:
-        if host not in recap:
+        if host not in recap and host not in not_attempted:
             problems.append("%s: not in the run's PLAY RECAP" % host)
             continue
-        counts = recap[host]
-        want[host] = ("unreachable" if counts["unreachable"] or host in unreachable_in_log else
-                      "failed" if counts["failed"] or counts["rescued"] else
+        counts = recap.get(host)
+        want[host] = ("not_run" if counts is None else
+                      "unreachable" if counts["unreachable"] or host in unreachable_in_log else
+                      "failed" if counts["failed"] or counts["rescued"] or host in not_attempted else
                       "changed" if counts["changed"] else "ok")
         rows = dom.all("data-host", host)
         if len(rows) != 1:
@@ -127,7 +130,7 @@ def check(args):
             continue
         expect("%s outcome" % host, rows[0]["attrs"].get("data-outcome"), want[host])
         shown = {e["attrs"]["data-recap"]: int(e["text"]) for e in dom.all("data-recap") if e["row"] == host}
-        expect("%s recap" % host, shown, counts)
+        expect("%s recap" % host, shown, recap.get(host, {}))
     if args.unreachable not in unreachable_in_log:
         problems.append("%s: the log shows no UNREACHABLE result for it" % args.unreachable)
     expect("%s outcome (made unreachable)" % args.unreachable, want.get(args.unreachable), "unreachable")
