@@ -11,13 +11,18 @@
 #                          reintroduce); `make demo-lifecycle [SCENARIO=...]` runs them on a running demo
 #                          then the secrets in apply mode and interruption tests (tests/e2e/secrets/e2e.sh:
 #                          -vvv --diff and process-list scan, API server restart, SIGKILL during the client install)
-#   demo / demo-clean      demo-up demo-run demo-summary / demo-down
+#                          then the fleet report with one container stopped on purpose (tests/e2e/demo/report_test.sh:
+#                          the page rendered by headless Chromium, its numbers checked against the run's recap; page,
+#                          DOM and screenshot kept in demo-output/report-e2e/)
+#   demo / demo-clean      demo-up demo-run demo-summary demo-report / demo-down
+#   demo-report            the fleet report of the demo's rollout: demo-output/fleet-report/fleet-report.html
+#   fleet-report-screenshot  docs/images/fleet-report.png from the page demo-e2e's report test kept
 INTEGRATION_STEPS += integration-playbooks
 MOLECULE_STEPS += demo-e2e
-DEMO_STEPS += demo-up demo-run demo-summary
+DEMO_STEPS += demo-up demo-run demo-summary demo-report
 DEMO_CLEAN_STEPS += demo-down
 
-.PHONY: integration-playbooks demo-e2e demo-up demo-run demo-summary demo-down demo-lifecycle
+.PHONY: integration-playbooks demo-e2e demo-up demo-run demo-summary demo-report demo-down demo-lifecycle fleet-report-screenshot
 
 integration-playbooks:
 	shellcheck tests/e2e/demo/*.sh tests/e2e/lifecycle/*.sh
@@ -36,6 +41,9 @@ demo-run:
 demo-summary:
 	@python tests/e2e/demo/summary.py
 
+demo-report:
+	@bash tests/e2e/demo/report.sh
+
 demo-down:
 	@bash tests/e2e/demo/down.sh
 
@@ -43,11 +51,18 @@ demo-down:
 demo-lifecycle:
 	@bash tests/e2e/lifecycle/run.sh $(SCENARIO)
 
+# The screenshot in docs/fleet.md: the top of the page that demo-e2e's report test kept (run it first).
+fleet-report-screenshot:
+	@[ -s demo-output/report-e2e/fleet-report.html ] || { echo "no demo-output/report-e2e/fleet-report.html: run make demo-e2e (or tests/e2e/demo/report_test.sh on a converged demo) first"; exit 1; }
+	python tests/e2e/demo/fleet_report_check.py render demo-output/report-e2e/fleet-report.html demo-output/screenshot --width 1280 --height 1250
+	cp demo-output/screenshot/fleet-report.png docs/images/fleet-report.png
+	@echo "docs/images/fleet-report.png: $$(stat -c %s docs/images/fleet-report.png) bytes"
+
 # Reuses a running demo; otherwise brings it up and takes it down again afterwards.
 demo-e2e:
 	@was_up=0; [ -f .cache/demo/env ] && was_up=1; \
 	bash tests/e2e/demo/up.sh && bash tests/e2e/demo/run.sh e2e-1 && bash tests/e2e/demo/run.sh e2e-2 --expect-unchanged \
 	  && bash tests/e2e/demo/pull_test.sh && bash tests/e2e/demo/day2_test.sh && bash tests/e2e/lifecycle/run.sh \
-	  && bash tests/e2e/secrets/e2e.sh \
+	  && bash tests/e2e/secrets/e2e.sh && bash tests/e2e/demo/report_test.sh \
 	  && python tests/e2e/demo/summary.py; rc=$$?; \
 	[ $$was_up = 1 ] || bash tests/e2e/demo/down.sh >/dev/null; exit $$rc

@@ -10,14 +10,16 @@ set -euo pipefail
 demo_test_init
 label="${1:?usage: $0 LABEL [--expect-unchanged]}"
 expect_unchanged="${2:-}"
-export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_TIMEOUT=60
+# The fleet report's callback records every run (its recap of each step: demo-output/LABEL-STEP-recap.json, read by
+# tests/e2e/demo/report.sh).
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,edgeops.nomad.fleet_recap ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_TIMEOUT=60
 status=0
 for step in "site:edgeops.nomad.site -e nomad_clients_serial=3" "jobs:edgeops.nomad.deploy_jobs"; do
   name="${step%%:*}"; args="${step#*:}"
   log="$out/$label-$name.log"
   start=$(date +%s)
   # shellcheck disable=SC2086  # args holds the playbook name and extra options
-  if ! ansible-playbook -i inventories/local $args > "$log" 2>&1; then
+  if ! EDGEOPS_FLEET_RECAP_FILE="$out/$label-$name-recap.json" ansible-playbook -i inventories/local $args > "$log" 2>&1; then
     echo "demo: ansible-playbook $args FAILED ($log):"; tail -n 40 "$log"; exit 1
   fi
   recap="$(sed -n '/^PLAY RECAP/,$p' "$log" | grep -E 'ok=' || true)"
