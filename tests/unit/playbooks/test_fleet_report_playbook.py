@@ -47,10 +47,10 @@ RECAP = {"format": 1, "final": True, "playbooks": ["edge_clients.yml"], "check_m
 def nomad():
     state = DoubleState(acl=False, nodes=0)
     for name, pool, dc in (("e1", "edge-x86", "site-a"), ("e2", "edge-x86", "site-a"), ("old-box", "default", "dc1")):
-        state.set_node_status(state.register_node(name, pool, dc), "ready")
+        state.change_node_status(state.register_fake_node(name, pool, dc), "ready")
     for registered in list(state.nodes.values()):
         if registered["Name"] == "e2":
-            state.set_node_status(registered, "down")
+            state.change_node_status(registered, "down")
     server = NomadAPIDouble(state).start()
     yield server
     server.stop()
