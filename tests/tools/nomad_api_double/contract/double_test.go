@@ -84,7 +84,8 @@ func startDouble(t *testing.T, args ...string) *double {
 		_ = d.cmd.Process.Kill()
 		_ = d.cmd.Wait()
 	})
-	for i := 0; i < 200; i++ {
+	// up to 60 s: Python's start-up and the imports take seconds on a loaded machine
+	for i := 0; i < 1200; i++ {
 		if data, err := os.ReadFile(urlFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
 			d.URL = strings.TrimSpace(string(data))
 			return d

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -12,10 +13,19 @@ import (
 	"github.com/hashicorp/nomad/api"
 )
 
-// control posts a JSON body to one of the double's test-only /_double/ endpoints.
-func control(t *testing.T, d *double, what, body string) {
+// control posts a JSON body (a JSON string, or a value to marshal) to one of the double's test-only /_double/
+// endpoints.
+func control(t *testing.T, d *double, what string, body any) {
 	t.Helper()
-	resp, err := http.Post(d.URL+"/_double/"+what, "application/json", strings.NewReader(body))
+	text, isText := body.(string)
+	if !isText {
+		data, err := json.Marshal(body)
+		if err != nil {
+			t.Fatalf("/_double/%s: marshal: %v", what, err)
+		}
+		text = string(data)
+	}
+	resp, err := http.Post(d.URL+"/_double/"+what, "application/json", strings.NewReader(text))
 	if err != nil {
 		t.Fatalf("/_double/%s: %v", what, err)
 	}

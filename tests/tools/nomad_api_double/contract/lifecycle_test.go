@@ -36,16 +36,6 @@ func rpcCall(t *testing.T, d *double, method string, args map[string]any, out an
 	return resp.StatusCode
 }
 
-func control(t *testing.T, d *double, what string, body any) {
-	t.Helper()
-	data := ok(json.Marshal(body))(t, "marshal")
-	resp := ok(http.Post(d.URL+"/_double/"+what, "application/json", bytes.NewReader(data)))(t, what)
-	_ = resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("/_double/%s: %d", what, resp.StatusCode)
-	}
-}
-
 // extraFields are the JSON keys of a raw answer that the api type does not accept, minus the structs-only
 // fields Nomad sends too.
 func extraFields(t *testing.T, raw []byte, into any, allowed []string) []string {
