@@ -11,7 +11,7 @@ set -euo pipefail
 demo_test_init
 recap="$out/${1:-run}-site-recap.json"
 [ -s "$recap" ] || { echo "demo-report: no recap $recap: run make demo (or tests/e2e/demo/run.sh ${1:-run}) first"; exit 1; }
-"$PY" tests/e2e/lifecycle/nomad_view.py wait "${DEMO_CONTAINERS[*]// /,}" --status ready --timeout 120 >/dev/null \
+"$PY" tests/e2e/lifecycle/nomad_view.py wait "$(IFS=,; echo "${DEMO_CONTAINERS[*]}")" --status ready --timeout 120 >/dev/null \
   || echo "demo-report: not every demo node is ready in Nomad: the report shows it"
 if ! ansible-playbook -i inventories/local edgeops.nomad.fleet_report -e "nomad_fleet_report_recap_file=$recap" \
      -e "nomad_fleet_report_dir=$out/fleet-report" > "$out/fleet-report.log" 2>&1; then

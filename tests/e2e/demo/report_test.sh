@@ -38,7 +38,7 @@ start_again() {
 trap start_again EXIT
 view() { "$PY" tests/e2e/lifecycle/nomad_view.py "$@"; }
 
-view wait "${DEMO_CONTAINERS[*]// /,}" --status ready --timeout 120 || fail "a demo node is not ready before the stop"
+view wait "$(IFS=,; echo "${DEMO_CONTAINERS[*]}")" --status ready --timeout 120 || fail "a demo node is not ready before the stop"
 podman stop -t 5 "$stopped" >/dev/null
 view wait "$stopped" --status down,disconnected --timeout 120 || fail "the double did not mark $stopped down"
 log "stopped $stopped on purpose; Nomad has its node down"
@@ -59,7 +59,7 @@ log "edge_clients with $stopped down: rc=$rc in $(( $(date +%s) - start ))s, $(g
 
 "$PY" tests/e2e/demo/fleet_report_check.py render "$dir/fleet-report.html" "$dir"
 "$PY" tests/e2e/demo/fleet_report_check.py check --log "$dir/edge_clients.log" --dom "$dir/fleet-report.dom.html" \
-  --json "$dir/fleet-report.json" --hosts "${DEMO_CONTAINERS[*]// /,}" --unreachable "$stopped"
+  --json "$dir/fleet-report.json" --hosts "$(IFS=,; echo "${DEMO_CONTAINERS[*]}")" --unreachable "$stopped"
 
 # No secret of the demo in the report: every SecretID the API double knows, and the stored bootstrap secret.
 secrets="$("$PY" - "$NOMAD_ADDR" <<'PY'
