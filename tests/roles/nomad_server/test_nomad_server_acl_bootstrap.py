@@ -104,7 +104,7 @@ def test_stored_secret_is_reused_and_bootstraps_nomad(tmp_path):
 
 def test_known_token_wins_over_the_store(tmp_path):
     proc, requests, nomad, got = run_entry_point(tmp_path, {SECRET_PATH: stored_secret(STORED)},
-                                                 {"nomad_server_acl_bootstrap_token": KNOWN})
+                                                 {"nomad_server_acl_bootstrap_known_token": KNOWN})
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert got == {"secret": KNOWN} and nomad["works"][KNOWN] is True and nomad["works"][STORED] is False
     assert not [r for r in requests if "/secrets/" in r[1]], requests
