@@ -1,7 +1,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small read-only stand-in of a Kubernetes API server on 127.0.0.1 for the role tests that must show the role
 stopped before writing: it answers discovery (/version, /api, /api/v1, /apis) the way kube-apiserver does, GETs of
-the objects a test gives it (404 Status otherwise), records every request, and refuses writes with 405."""
+the objects a test gives it (404 Status otherwise), records every request, and refuses writes with 405. A POST with
+?dryRun=All (check mode of kubernetes.core.k8s) is answered like kube-apiserver does: 201 with the object sent, and
+nothing stored (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go, dryrun.IsDryRun)."""
 
 from __future__ import annotations
 
@@ -63,6 +65,10 @@ def api_stand_in(git_version, groups=None, objects=None):
 
         def _write(self):
             requests.append((self.command, self.path))
+            if self.command == "POST" and "dryRun=All" in self.path:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._send(201, json.loads(self.rfile.read(length) or b"{}"))
+                return
             self._send(405, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "MethodNotAllowed",
                              "code": 405, "message": "read-only stand-in"})
 

@@ -2,6 +2,7 @@
 
 * custom resources against their CRD's openAPIV3Schema (made strict: unknown fields fail);
 * pod specs against the rules of OpenShift's restricted-v2 SCC;
+* every pod of one render shares the StatefulSet's pull secrets, placement and pod security context;
 * secrets never in ConfigMaps.
 
 Each function returns a list of error strings (empty: fine), so tests can feed bad objects.
@@ -134,6 +135,41 @@ def check_restricted_v2(obj, scc):
         for port in ctr.get("ports") or []:
             if "hostPort" in port:
                 errors.append("%s: hostPort not allowed" % cwhere)
+    return errors
+
+
+# What every pod the role creates must carry like the server pods. Kubernetes reads each field per pod
+# (k8s.io/api core/v1 types.go, PodSpec: ImagePullSecrets, NodeSelector, Tolerations, SecurityContext):
+# a pod without imagePullSecrets cannot pull from a private mirror, one without the nodeSelector and
+# tolerations lands outside the nodes the servers were placed on (or stays Pending on tainted ones), and
+# restricted-v2 (OpenShift) admits only the pod security context the role chose once.
+SHARED_POD_FIELDS = ("imagePullSecrets", "nodeSelector", "tolerations", "securityContext",
+                     "automountServiceAccountToken")
+# Per-pod by design: the server pods relabel their large Raft volume only on mismatch.
+POD_OWN_SECURITY = ("fsGroupChangePolicy",)
+
+
+def check_pods_share_common(objs):
+    """Errors for every pod template of a render set that differs from the StatefulSet's in SHARED_POD_FIELDS."""
+    pods = [obj for obj in objs if obj["kind"] in POD_KINDS]
+    servers = [obj for obj in pods if obj["kind"] == "StatefulSet"]
+    if not servers:
+        return []
+
+    def shared(obj):
+        spec = pod_spec(obj)
+        out = {field: spec.get(field) for field in SHARED_POD_FIELDS}
+        out["securityContext"] = {k: v for k, v in (out["securityContext"] or {}).items() if k not in POD_OWN_SECURITY}
+        return out
+
+    want = shared(servers[0])
+    errors = []
+    for obj in pods:
+        got = shared(obj)
+        for field in SHARED_POD_FIELDS:
+            if got[field] != want[field]:
+                errors.append("%s/%s: pod %s is %r, the server pods have %r"
+                              % (obj["kind"], obj["metadata"]["name"], field, got[field], want[field]))
     return errors
 
 

@@ -6,7 +6,7 @@ GitOps path (the same object list the apply path sends), then:
 1. kubernetes-validate --strict against Kubernetes 1.27 and 1.33 (built-in kinds);
 2. every custom resource against its CRD in $EDGEOPS_SHARED/schemas/crds (strict jsonschema);
 3. pod specs of OpenShift input sets against the restricted-v2 SCC rules;
-4. no secrets in ConfigMaps;
+4. no secrets in ConfigMaps; every pod shares the server pods' pull secrets, placement and security context;
 5. every rendered server.hcl against Nomad's agent schema (tests/tools/nomad_schema);
 6. no removed API (policy/v1beta1, batch/v1beta1: gone since Kubernetes 1.25; the minimum is 1.27)
    is rendered, and rendering twice gives the same bytes.
@@ -94,7 +94,8 @@ def main(argv):
     crd_groups = {key[0] for key in crds}
     with open(os.path.join(SHARED, "schemas", "scc-restricted-v2.yaml"), encoding="utf-8") as handle:
         scc = yaml.safe_load(handle)
-    errors, builtin_files, counts = [], [], {"objects": 0, "custom": 0, "pods_scc": 0, "server_hcl": 0, "builtin": 0}
+    errors, builtin_files, counts = [], [], {"objects": 0, "custom": 0, "pods_scc": 0, "server_hcl": 0, "builtin": 0,
+                                   "pods_shared": 0}
     for name in sets:
         with open(os.path.join(HERE, "inputs", name + ".yml"), encoding="utf-8") as handle:
             inputs = yaml.safe_load(handle) or {}
@@ -119,6 +120,8 @@ def main(argv):
                 edition = inputs.get("nomad_server_edition", "ce")
                 version = str(inputs.get("nomad_server_version", "2.0.5"))
                 errors += ["%s: %s" % (name, e) for e in hcl_errors(name, obj["data"]["server.hcl"], edition, version)]
+        errors += ["%s: %s" % (name, e) for e in checks.check_pods_share_common([obj for _path, obj in objs])]
+        counts["pods_shared"] += len([obj for _path, obj in objs if obj["kind"] in checks.POD_KINDS])
         path = os.path.join(OUT, name + ".builtin.yaml")
         with open(path, "w", encoding="utf-8") as handle:
             yaml.safe_dump_all(builtin, handle)
@@ -141,7 +144,8 @@ def main(argv):
         if proc.returncode != 0:
             errors.append("kubernetes-validate %s:\n%s%s" % (version, proc.stdout, proc.stderr))
     print("checked %(objects)d objects: %(custom)d custom resources against CRDs, %(pods_scc)d pod specs against "
-          "restricted-v2, %(server_hcl)d server.hcl against the Nomad schema" % counts)
+          "restricted-v2, %(server_hcl)d server.hcl against the Nomad schema, %(pods_shared)d pod specs "
+          "sharing the server pods' pull secrets and placement" % counts)
     print("kubernetes-validate --strict %s on %d built-in objects" % (" and ".join(KUBE_VERSIONS), counts["builtin"]))
     if errors:
         print("\n".join(errors), file=sys.stderr)

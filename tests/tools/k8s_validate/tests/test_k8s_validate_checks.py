@@ -90,3 +90,34 @@ def test_secret_in_configmap_is_found():
     assert checks.check_no_secrets_in_configmap(cm)
     cm["data"]["server.hcl"] = "server {\n  enabled = true\n}\n"
     assert checks.check_no_secrets_in_configmap(cm) == []
+
+
+def _placed(kind, name):
+    """A pod object of `kind` whose pod spec has the pull secret, placement and security context of the servers."""
+    spec = {"automountServiceAccountToken": False,
+            "imagePullSecrets": [{"name": "mirror-pull"}],
+            "nodeSelector": {"node-role.kubernetes.io/infra": ""},
+            "tolerations": [{"key": "node-role.kubernetes.io/infra", "operator": "Exists", "effect": "NoSchedule"}],
+            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "c"}]}
+    if kind == "CronJob":
+        return {"kind": kind, "metadata": {"name": name}, "spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}}
+    return {"kind": kind, "metadata": {"name": name}, "spec": {"template": {"spec": spec}}}
+
+
+def test_pods_sharing_the_server_pod_fields_pass():
+    sts = _placed("StatefulSet", "nomad")
+    sts["spec"]["template"]["spec"]["securityContext"]["fsGroupChangePolicy"] = "OnRootMismatch"  # the servers' own
+    objs = [sts, _placed("CronJob", "b"), _placed("Deployment", "a"), _placed("Job", "s")]
+    assert checks.check_pods_share_common(objs) == []
+
+
+# PodSpec.imagePullSecrets, nodeSelector and tolerations are read per pod (k8s.io/api core/v1 types.go, PodSpec):
+# a backup pod without them cannot pull from the mirror or lands off the servers' nodes.
+@pytest.mark.parametrize("kind", ["CronJob", "Deployment", "Job"])
+@pytest.mark.parametrize("field", ["imagePullSecrets", "nodeSelector", "tolerations", "securityContext"])
+def test_pod_missing_a_server_pod_field_is_found(kind, field):
+    other = _placed(kind, "other")
+    checks.pod_spec(other).pop(field)
+    errors = checks.check_pods_share_common([_placed("StatefulSet", "nomad"), other])
+    assert any(field in e and kind + "/other" in e for e in errors), errors
