@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_agent_schema import KEYS, REMOVED
+from ansible_collections.edgeops.nomad.plugins.plugin_utils._nomad_agent_schema import KEYS, REMOVED
 from ansible_collections.edgeops.nomad.plugins.plugin_utils import _nomad_validators as v
 
 

@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.edgeops.nomad.plugins.filter.nomad_validators import FilterModule, agent_config_errors, type_errors
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_agent_schema import KEYS
+from ansible_collections.edgeops.nomad.plugins.plugin_utils._nomad_agent_schema import KEYS
 
 ROOT = Path(__file__).resolve().parents[4]
 SHARED = Path(os.environ.get("EDGEOPS_SHARED", ROOT.parent / "shared")) / "nomad" / "agent-config.json"
