@@ -1,10 +1,10 @@
 # Copyright (c) edgeops.nomad contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the roles' preflight tables use to validate inputs by type.
+"""Filters the roles' preflight tables use to validate inputs by type (internal to the roles: leading underscore).
 
-* ``type_errors``: one message per bad value in a list of ``{var, value, type}`` checks (or one
+* ``_type_errors``: one message per bad value in a list of ``{var, value, type}`` checks (or one
   value against one type spec); nested dicts and lists are walked, paths named.
-* ``agent_config_errors``: a Nomad agent configuration fragment (``*_extra_config``, or a block such
+* ``_agent_config_errors``: a Nomad agent configuration fragment (``*_extra_config``, or a block such
   as ``autopilot`` or ``client.reserved``) against Nomad's key schema, stricter than Nomad, and
   refusing the keys the role manages itself.
 
@@ -187,6 +187,6 @@ def agent_config_errors(config, var, root="", managed=None, version=None, editio
 class FilterModule:
     def filters(self):
         return {
-            "type_errors": type_errors,
-            "agent_config_errors": agent_config_errors,
+            "_type_errors": type_errors,
+            "_agent_config_errors": agent_config_errors,
         }

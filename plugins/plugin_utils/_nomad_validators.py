@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, edgeops.nomad maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Typed validators shared by the test plugins (``x is edgeops.nomad.go_duration``) and the
-``edgeops.nomad.type_errors`` / ``edgeops.nomad.agent_config_errors`` filters the roles' preflight
+``edgeops.nomad._type_errors`` / ``edgeops.nomad._agent_config_errors`` filters the roles' preflight
 tables use.
 
 Private (leading underscore): no compatibility promise outside this collection.

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of edgeops.nomad.type_errors and edgeops.nomad.agent_config_errors (the filters the
+"""Unit tests of edgeops.nomad._type_errors and edgeops.nomad._agent_config_errors (the filters the
 preflight tables use) and of the agent-config key data copied from shared/nomad/agent-config.json."""
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def test_agent_config_edition_version_and_root():
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"type_errors", "agent_config_errors"}
+    assert set(FilterModule().filters()) == {"_type_errors", "_agent_config_errors"}
 
 
 # --- the key data in the collection is what the shared schema says ------------------------------
