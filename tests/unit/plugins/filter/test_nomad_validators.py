@@ -70,6 +70,25 @@ def test_type_errors_list_form_prefixes_each_variable():
     ]
 
 
+def test_type_table_by_name_gives_the_same_messages_as_the_list_form():
+    # The roles' preflight tables: {variable: type}, each value looked up by the variable's name.
+    table = {"nomad_server_backup_schedule": "cron", "nomad_server_storage_size": "k8s_quantity(positive=true)",
+             "nomad_server_edge_cidrs": ["cidr"]}
+    values = {"nomad_server_backup_schedule": "61 * * * *", "nomad_server_storage_size": "10Gi",
+              "nomad_server_edge_cidrs": ["10.0.0.0/33", "10.0.0.0/8", "300.0.0.0/8"]}
+    rows = [{"var": name, "value": values[name], "type": spec} for name, spec in table.items()]
+    expected = type_errors(rows)
+    assert len(expected) == 3 and all(m.startswith(("nomad_server_backup_schedule:", "nomad_server_edge_cidrs[")) for m in expected)
+    assert type_errors(table, values=values) == expected
+    assert type_errors(table, values=[values[name] for name in table]) == expected
+
+
+@pytest.mark.parametrize("values", [None, {"nomad_server_backup_schedule": "@daily"}, ["@daily"]])
+def test_type_table_without_every_value_is_a_role_bug(values):
+    with pytest.raises(AnsibleFilterError, match="type_errors: "):
+        type_errors({"nomad_server_backup_schedule": "cron", "nomad_server_edge_cidrs": ["cidr"]}, values=values)
+
+
 @pytest.mark.parametrize("spec", ["no_such_type", "int(min)", ["a", "b"], 5])
 def test_a_bad_spec_is_a_role_bug_reported_as_a_filter_error(spec):
     with pytest.raises(AnsibleFilterError):
