@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write plugins/module_utils/_nomad_agent_schema.py from shared/nomad/agent-config.json.
+"""Write plugins/plugin_utils/_nomad_agent_schema.py (controller-only: the preflight filters read it, no module
+does) from shared/nomad/agent-config.json.
 
 The JSON holds facts derived from Nomad's source (key paths, types, since, Enterprise flags); the
 generated module keeps only what the preflight checks of *_extra_config need, as plain data.
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET = ROOT / "plugins" / "module_utils" / "_nomad_agent_schema.py"
+TARGET = ROOT / "plugins" / "plugin_utils" / "_nomad_agent_schema.py"
 HEADER = '''# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, edgeops.nomad maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)

@@ -44,4 +44,4 @@ def nomad_host_port(host, port):
 
 class FilterModule:
     def filters(self):
-        return {"nomad_host_port": nomad_host_port}
+        return {"_nomad_host_port": nomad_host_port}

@@ -143,10 +143,10 @@ def nomad_client_tls_file_states(tls_files, material, tls_dir, separator="/"):
 class FilterModule:
     def filters(self):
         return {
-            "nomad_client_plugins": nomad_client_plugins,
-            "nomad_client_driver_denylist": nomad_client_driver_denylist,
-            "nomad_client_drivers_configured_off": nomad_client_drivers_configured_off,
-            "nomad_client_host_volumes": nomad_client_host_volumes,
-            "nomad_client_host_volume_directories": nomad_client_host_volume_directories,
-            "nomad_client_tls_file_states": nomad_client_tls_file_states,
+            "_nomad_client_plugins": nomad_client_plugins,
+            "_nomad_client_driver_denylist": nomad_client_driver_denylist,
+            "_nomad_client_drivers_configured_off": nomad_client_drivers_configured_off,
+            "_nomad_client_host_volumes": nomad_client_host_volumes,
+            "_nomad_client_host_volume_directories": nomad_client_host_volume_directories,
+            "_nomad_client_tls_file_states": nomad_client_tls_file_states,
         }

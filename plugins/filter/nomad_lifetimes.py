@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.edgeops.nomad.plugins.plugin_utils._nomad_validators import parse_go_duration
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import parse_go_duration
 
 _HOUR = 3600 * 10 ** 9
 MARGIN = _HOUR

@@ -72,4 +72,4 @@ def nomad_network_policy_admits(policies, source, port, protocol="TCP", named_po
 
 class FilterModule:
     def filters(self):
-        return {"nomad_network_policy_admits": nomad_network_policy_admits}
+        return {"_nomad_network_policy_admits": nomad_network_policy_admits}

@@ -50,4 +50,4 @@ def nomad_raft_peers(pairs, port):
 
 class FilterModule:
     def filters(self):
-        return {"nomad_raft_peers": nomad_raft_peers}
+        return {"_nomad_raft_peers": nomad_raft_peers}

@@ -76,7 +76,7 @@ def nomad_sha256sum_output(text):
 class FilterModule:
     def filters(self):
         return {
-            "nomad_release_sha256s": nomad_release_sha256s,
-            "nomad_release_binaries": nomad_release_binaries,
-            "nomad_sha256sum_output": nomad_sha256sum_output,
+            "_nomad_release_sha256s": nomad_release_sha256s,
+            "_nomad_release_binaries": nomad_release_binaries,
+            "_nomad_sha256sum_output": nomad_sha256sum_output,
         }

@@ -60,4 +60,4 @@ def nomad_certificate_missing(names, pem):
 
 class FilterModule:
     def filters(self):
-        return {"nomad_certificate_missing": nomad_certificate_missing}
+        return {"_nomad_certificate_missing": nomad_certificate_missing}

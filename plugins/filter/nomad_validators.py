@@ -1,10 +1,11 @@
 # Copyright (c) edgeops.nomad contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the roles' preflight tables use to validate inputs by type.
+"""Filters the roles' preflight tables use to validate inputs by type (internal to the roles: leading underscore).
 
-* ``type_errors``: one message per bad value in a list of ``{var, value, type}`` checks (or one
-  value against one type spec); nested dicts and lists are walked, paths named.
-* ``agent_config_errors``: a Nomad agent configuration fragment (``*_extra_config``, or a block such
+* ``_type_errors``: one message per bad value of a type table ``{variable: type}`` (the values looked up by
+  name), of a list of ``{var, value, type}`` checks, or of one value against one type spec; nested dicts and
+  lists are walked, paths named.
+* ``_agent_config_errors``: a Nomad agent configuration fragment (``*_extra_config``, or a block such
   as ``autopilot`` or ``client.reserved``) against Nomad's key schema, stricter than Nomad, and
   refusing the keys the role manages itself.
 
@@ -18,20 +19,25 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_agent_schema import KEYS, REMOVED
+from ansible_collections.edgeops.nomad.plugins.plugin_utils._nomad_agent_schema import KEYS, REMOVED
 from ansible_collections.edgeops.nomad.plugins.plugin_utils import _nomad_validators as v
 
 
-def type_errors(checks, spec=None, var=None):
+def type_errors(checks, spec=None, var=None, values=None):
     """Messages for every value that does not meet its type.
 
-    ``checks`` is a list of ``{'var': name, 'value': value, 'type': spec}``; or, with ``spec``
-    (and ``var`` naming it), ``checks`` is the single value to check."""
+    ``checks`` is the roles' type table, a dict ``{variable name: spec}``, with ``values`` the variables' values
+    (a dict by name, or a list in the table's order, e.g. ``query('ansible.builtin.vars', *table)``); or a list of
+    ``{'var': name, 'value': value, 'type': spec}``; or, with ``spec`` (and ``var`` naming it), ``checks`` is
+    the single value to check."""
     try:
         if spec is not None:
             return v.check_value(checks, spec, var or "value")
+        if isinstance(checks, Mapping):
+            checks = _table_rows(checks, values)
         if not isinstance(checks, list):
-            raise AnsibleFilterError("type_errors: expected a list of {var, value, type} or a spec argument")
+            raise AnsibleFilterError("type_errors: expected a dict {variable: type} with values, a list of {var, value, type}"
+                                     " or a spec argument")
         errors = []
         for check in checks:
             if not isinstance(check, Mapping) or not {"var", "type"} <= set(check):
@@ -40,6 +46,22 @@ def type_errors(checks, spec=None, var=None):
         return errors
     except v.SpecError as err:
         raise AnsibleFilterError("type_errors: %s" % err) from err
+
+
+def _table_rows(table, values):
+    """{name: spec} + the values (by name, or in the table's order) -> [{var, value, type}]."""
+    names = list(table)
+    if isinstance(values, Mapping):
+        missing = [name for name in names if name not in values]
+        if missing:
+            raise AnsibleFilterError("type_errors: no value given for %s" % ", ".join(missing))
+        found = [values[name] for name in names]
+    elif isinstance(values, (list, tuple)) and len(values) == len(names):
+        found = list(values)
+    else:
+        raise AnsibleFilterError("type_errors: a {variable: type} table needs values=: a dict by name or a list of %d"
+                                 " values in the table's order" % len(names))
+    return [{"var": name, "value": value, "type": table[name]} for name, value in zip(names, found)]
 
 
 def _version(text):
@@ -187,6 +209,6 @@ def agent_config_errors(config, var, root="", managed=None, version=None, editio
 class FilterModule:
     def filters(self):
         return {
-            "type_errors": type_errors,
-            "agent_config_errors": agent_config_errors,
+            "_type_errors": type_errors,
+            "_agent_config_errors": agent_config_errors,
         }

@@ -119,38 +119,6 @@ def prune_none(data):
     return dict((k, v) for k, v in data.items() if v is not None)
 
 
-_DURATION_UNITS = (("h", 3600 * 10 ** 9), ("ms", 10 ** 6), ("us", 1000), ("ns", 1), ("m", 60 * 10 ** 9), ("s", 10 ** 9))
-
-
-def duration_to_ns(value):
-    """Go duration text ("1h30m", "200ms", "10s") or a number of nanoseconds -> int nanoseconds.
-
-    Raises ValueError with a readable message for anything else.
-    """
-    if isinstance(value, bool):
-        raise ValueError("not a duration: %r" % (value,))
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
-    sign = -1 if text.startswith("-") else 1
-    rest = text.lstrip("+-")
-    total = 0.0
-    if not rest:
-        raise ValueError("not a duration: %r" % (value,))
-    while rest:
-        num = ""
-        while rest and (rest[0].isdigit() or rest[0] == "."):
-            num, rest = num + rest[0], rest[1:]
-        unit = next((u for u, dummy in _DURATION_UNITS if rest.startswith(u)), None)
-        if not num or unit is None:
-            raise ValueError("not a duration: %r (use Go syntax like 30s, 5m, 1h30m)" % (value,))
-        total += float(num) * dict(_DURATION_UNITS)[unit]
-        rest = rest[len(unit):]
-    return sign * int(total)
-
-
 _SIZE_UNITS = {"": 1, "b": 1}
 for _i, _p in enumerate("kmgtpe", 1):
     _SIZE_UNITS.update({_p: 1000 ** _i, _p + "b": 1000 ** _i, _p + "i": 1024 ** _i, _p + "ib": 1024 ** _i})

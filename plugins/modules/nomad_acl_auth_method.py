@@ -139,15 +139,10 @@ auth_method:
     ModifyIndex: 40
 """
 
-import re
-
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
-    NomadModule,
-    duration_to_ns,
-)
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import duration_to_ns, nomad_name_error
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
-NAME_RE = re.compile(r"^[a-zA-Z0-9-]{1,128}$")  # nomad/structs/acl.go ValidACLAuthMethod
 CONFIG_KEYS = frozenset((
     "JWTValidationPubKeys", "JWKSURL", "OIDCDiscoveryURL", "OIDCClientID", "OIDCClientAssertion",
     "OIDCEnablePKCE", "OIDCDisableUserInfo", "OIDCScopes", "BoundAudiences", "BoundIssuer",
@@ -213,8 +208,9 @@ def main():
     )
     p = module.params
     errors = []
-    if not NAME_RE.match(p["name"]):
-        errors.append("name: %r must match ^[a-zA-Z0-9-]{1,128}$" % p["name"])
+    name_error = nomad_name_error("name", p["name"])
+    if name_error:
+        errors.append(name_error)
     ttl = None
     if p["state"] == "present":
         try:

@@ -68,12 +68,9 @@ policy:
   sample: {Name: readonly, Description: Read everything, Rules: "node { policy = \"read\" }", CreateIndex: 20, ModifyIndex: 20}
 """
 
-import re
-
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import nomad_name_error
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
-
-NAME_RE = re.compile(r"^[a-zA-Z0-9-]{1,128}$")
 
 
 def main():
@@ -88,8 +85,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if not NAME_RE.match(p["name"]):
-        module.fail_json(msg="name: %r must match ^[a-zA-Z0-9-]{1,128}$" % p["name"])
+    name_error = nomad_name_error("name", p["name"])
+    if name_error:
+        module.fail_json(msg=name_error)
     if len(p["description"]) > 256:
         module.fail_json(msg="description: at most 256 characters")
     client = module.client

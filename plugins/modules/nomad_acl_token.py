@@ -151,10 +151,8 @@ from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
     NomadNotFoundError,
     NomadStateError,
 )
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
-    NomadModule,
-    duration_to_ns,
-)
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import duration_to_ns
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
 IMMUTABLE = ("Global", "ExpirationTTL", "ExpirationTime", "CreateTime")  # echoed on update
 

@@ -67,10 +67,8 @@ autopilot:
 """
 
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError, NomadStateError
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
-    NomadModule,
-    duration_to_ns,
-)
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import duration_to_ns
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
 OPTIONS = {
     "cleanup_dead_servers": "CleanupDeadServers",

@@ -120,16 +120,12 @@ ttl_capped:
 
 import base64
 import json
-import re
 import time
 
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError, NomadStateError
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
-    NomadModule,
-    duration_to_ns,
-)
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import duration_to_ns, nomad_name_error
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
-POOL_RE = re.compile(r"^[a-zA-Z0-9\-_]{1,128}$")  # nomad/structs/node_pool.go validNodePoolName
 PATH = "/v1/acl/identity/client-introduction-token"
 
 
@@ -173,8 +169,9 @@ def main():
     )
     p = module.params
     errors = []
-    if not POOL_RE.match(p["node_pool"]):
-        errors.append("node_pool: %r must match ^[a-zA-Z0-9-_]{1,128}$" % p["node_pool"])
+    name_error = nomad_name_error("node_pool", p["node_pool"], pool=True)
+    if name_error:
+        errors.append(name_error)
     ttl = renew = 0
     for opt in ("ttl", "renew_before"):
         if p[opt] in (None, ""):

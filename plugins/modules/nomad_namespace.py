@@ -70,12 +70,9 @@ namespace_info:
     ModifyIndex: 130
 """
 
-import re
-
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import nomad_name_error
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
-
-NAME_RE = re.compile(r"^[a-zA-Z0-9-]{1,128}$")
 
 
 def comparable(ns):
@@ -95,8 +92,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if not NAME_RE.match(p["name"]):
-        module.fail_json(msg="name: %r must match ^[a-zA-Z0-9-]{1,128}$" % p["name"])
+    name_error = nomad_name_error("name", p["name"])
+    if name_error:
+        module.fail_json(msg=name_error)
     if p["state"] == "absent" and p["name"] == "default":
         module.fail_json(msg="name: the default namespace cannot be deleted")
     if p["description"] is not None and len(p["description"]) > 256:

@@ -101,10 +101,8 @@ from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import (
     NomadStateError,
     poll,
 )
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
-    NomadModule,
-    duration_to_ns,
-)
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import duration_to_ns
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 

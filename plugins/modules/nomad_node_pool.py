@@ -103,16 +103,11 @@ node_pool:
     ModifyIndex: 120
 """
 
-import re
-
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_api import NomadAPIError
 from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_edition import require_enterprise
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import (
-    NomadModule,
-    duration_to_ns,
-)
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import duration_to_ns, nomad_name_error
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import NomadModule
 
-NAME_RE = re.compile(r"^[a-zA-Z0-9\-_]{1,128}$")
 FIELDS = ("Name", "Description", "Meta", "NodeIdentityTTL", "SchedulerConfiguration")
 
 
@@ -162,8 +157,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if not NAME_RE.match(p["name"]):
-        module.fail_json(msg="name: %r must match ^[a-zA-Z0-9-_]{1,128}$" % p["name"])
+    name_error = nomad_name_error("name", p["name"], pool=True)
+    if name_error:
+        module.fail_json(msg=name_error)
     if p["name"] in ("all", "default"):
         module.fail_json(msg="name: the built-in node pool %r cannot be managed" % p["name"])
     if p["description"] is not None and len(p["description"]) > 256:

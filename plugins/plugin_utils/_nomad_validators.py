@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, edgeops.nomad maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Typed validators shared by the test plugins (``x is edgeops.nomad.go_duration``) and the
-``edgeops.nomad.type_errors`` / ``edgeops.nomad.agent_config_errors`` filters the roles' preflight
+``edgeops.nomad._type_errors`` / ``edgeops.nomad._agent_config_errors`` filters the roles' preflight
 tables use.
 
 Private (leading underscore): no compatibility promise outside this collection.
@@ -24,6 +24,12 @@ import math
 import re
 from collections.abc import Mapping
 from fractions import Fraction
+
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import (
+    NOMAD_POOL_NAME_PATTERN,
+    NOMAD_POOL_NAME_RE,
+    parse_go_duration,
+)
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -51,52 +57,8 @@ def _as_int(value):
 
 
 # ---------------------------------------------------------------------------------------------
-# Go durations: time.ParseDuration (Go src/time/format.go): [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+ or "0",
-# units ns us (µs U+00B5, μs U+03BC) ms s m h, each number needs a digit before or after the dot,
-# the total must fit in an int64 of nanoseconds.
-
-_GO_UNITS = {"ns": 1, "us": 1000, "\u00b5s": 1000, "\u03bcs": 1000, "ms": 10 ** 6, "s": 10 ** 9,
-             "m": 60 * 10 ** 9, "h": 3600 * 10 ** 9}
-_GO_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
-_INT64_MAX = 2 ** 63 - 1
-
-
-def parse_go_duration(text):
-    """Nanoseconds (a Fraction) for a Go duration string, or None when Go would refuse it."""
-    if not isinstance(text, str) or not text:
-        return None
-    s = text
-    neg = False
-    if s[0] in "+-":
-        neg = s[0] == "-"
-        s = s[1:]
-    if s == "0":
-        return Fraction(0)
-    if not s:
-        return None
-    total = Fraction(0)
-    pos = 0
-    while pos < len(s):
-        if not (s[pos] == "." or s[pos].isdigit()):
-            return None
-        match = _GO_PART.match(s, pos)
-        whole, frac, unit = match.group(1), match.group(2), match.group(3)
-        if not whole and not frac:
-            return None  # "." or ".s": no digits
-        if not unit:
-            return None  # missing unit
-        if unit not in _GO_UNITS:
-            return None
-        number = Fraction(int(whole or "0"))
-        if frac:
-            number += Fraction(int(frac), 10 ** len(frac))
-        total += number * _GO_UNITS[unit]
-        if total > _INT64_MAX + 1:
-            return None
-        pos = match.end()
-    if total > (_INT64_MAX + 1 if neg else _INT64_MAX):
-        return None
-    return -total if neg else total
+# Go durations: time.ParseDuration (Go src/time/format.go). The parser is module_utils/_nomad_formats.py,
+# shared with the modules and the roles' _go_duration_seconds filter.
 
 
 def check_go_duration(value, allow_negative=False, allow_zero=True):
@@ -392,14 +354,11 @@ def check_cron(value):
 # ---------------------------------------------------------------------------------------------
 # Nomad names, paths, URLs and small formats
 
-_NOMAD_NAME_RE = re.compile(r"^[a-zA-Z0-9-_]{1,128}$")
-
-
 def check_nomad_name(value):
     """A Nomad node pool / datacenter-like name: ^[a-zA-Z0-9-_]{1,128}$ (nomad/structs/node_pool.go
     validNodePoolName; also used for consul/vault block names)."""
-    if not isinstance(value, str) or not _NOMAD_NAME_RE.match(value):
-        return "%s must match ^[a-zA-Z0-9-_]{1,128}$ (letters, digits, '-' and '_', 1 to 128 characters)" % _show(value)
+    if not isinstance(value, str) or not NOMAD_POOL_NAME_RE.match(value):
+        return "%s must match %s (letters, digits, '-' and '_', 1 to 128 characters)" % (_show(value), NOMAD_POOL_NAME_PATTERN)
     return None
 
 

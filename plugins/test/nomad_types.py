@@ -3,7 +3,7 @@
 """Jinja tests for typed values, e.g. ``nomad_server_backup_schedule is edgeops.nomad.cron``.
 
 Each test is true when the validator of the same name in plugin_utils/_nomad_validators.py finds
-nothing wrong; the roles' preflight tables use the ``edgeops.nomad.type_errors`` filter for the
+nothing wrong; the roles' preflight tables use the ``edgeops.nomad._type_errors`` filter for the
 messages. Options are passed as arguments, e.g. ``is edgeops.nomad.go_duration(allow_negative=true)`` or, in
 ``select``/``rejectattr``, positionally: ``rejectattr('path', 'edgeops.nomad.absolute_path', 'posix')``.
 """

@@ -132,3 +132,38 @@ def test_no_playbook_writes_into_the_installed_collection_by_default():
         text = path.read_text(encoding="utf-8")
         for match in re.finditer(r"(nomad_\w+_dir) \| default\(playbook_dir", text):
             assert match.group(1) == "nomad_deploy_jobs_dir", (path.name, match.group(0))  # read-only job files
+
+
+def _filters_in_code():
+    """{filter name: plugin file} from every FilterModule of plugins/filter (the names Ansible publishes)."""
+    import importlib
+
+    found = {}
+    for path in sorted((ROOT / "plugins" / "filter").glob("*.py")):
+        module = importlib.import_module("ansible_collections.edgeops.nomad.plugins.filter." + path.stem)
+        for name in module.FilterModule().filters():
+            found[name] = path.name
+    return found
+
+
+def test_public_filters_are_the_ones_the_readme_lists_and_the_rest_say_internal():
+    # A filter the playbooks or users call is public: documented in the README's content table under its FQCN.
+    # A filter only the roles use carries a leading underscore, its plugin doc says it is internal, and neither
+    # the README table nor any guide offers it to users.
+    filters = _filters_in_code()
+    readme = docs_text()["README.md"]
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| filter |"))
+    for name, source in filters.items():
+        doc = load(ROOT / "plugins" / "filter" / (name + ".yml"))["DOCUMENTATION"]
+        assert doc["name"] == name, (name, source)
+        if name.startswith("_"):
+            assert doc["short_description"].startswith("Internal to the roles"), name
+            assert "not a public interface" in " ".join(doc["description"]), name
+            assert "edgeops.nomad.%s`" % name not in table, name
+        else:
+            assert "`edgeops.nomad.%s`" % name in table, "public filter %s missing from the README content table" % name
+    for path, text in docs_text().items():
+        if path != "README.md":
+            assert not re.findall(r"edgeops\.nomad\._\w+", text), path
+    listed = set(re.findall(r"`edgeops\.nomad\.(\w+)`", table))
+    assert listed <= set(filters), listed - set(filters)

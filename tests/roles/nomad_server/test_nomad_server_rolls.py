@@ -26,6 +26,13 @@ VAULT_TLS = {"nomad_server_tls_source": "vault", "nomad_server_vault_address": "
 CASES = {
     "mtls": MTLS,
     "slow_stabilization": {**MTLS, "nomad_server_autopilot": {"server_stabilization_time": "1m30s"}},
+    # The same 90 s in every sub-second unit Go's time.ParseDuration reads (Go src/time/format.go, ParseDuration),
+    # and 10.5 s that must round up: each unit counts, none is read as 0.
+    "stabilization_ns": {**MTLS, "nomad_server_autopilot": {"server_stabilization_time": "90000000000ns"}},
+    "stabilization_us": {**MTLS, "nomad_server_autopilot": {"server_stabilization_time": "90000000us"}},
+    "stabilization_micro": {**MTLS, "nomad_server_autopilot": {"server_stabilization_time": "90000000\u00b5s"}},
+    "stabilization_ms": {**MTLS, "nomad_server_autopilot": {"server_stabilization_time": "90000ms"}},
+    "stabilization_mixed": {**MTLS, "nomad_server_autopilot": {"server_stabilization_time": "10s500000us"}},
     "vault_tls": VAULT_TLS,
     "backups_ce": {**MTLS, "nomad_server_backup_enabled": True},
     "backups_ent": {**MTLS, **ENT, "nomad_server_backup_enabled": True},
@@ -41,6 +48,15 @@ def rendered(tmp_path_factory):
 def test_pod_available_only_after_stabilization(rendered, case_id, stabilization):
     sts = one(rendered[case_id], "StatefulSet")
     assert sts["spec"].get("minReadySeconds", 0) > stabilization, sts["spec"].get("minReadySeconds")
+
+
+@pytest.mark.parametrize("case_id, stabilization", [
+    ("stabilization_ns", 90), ("stabilization_us", 90), ("stabilization_micro", 90), ("stabilization_ms", 90),
+    ("stabilization_mixed", 11), ("slow_stabilization", 90), ("mtls", 10)])
+def test_min_ready_seconds_reads_every_go_duration_unit(rendered, case_id, stabilization):
+    """minReadySeconds = server_stabilization_time in whole seconds, rounded up, + 10 s of margin."""
+    sts = one(rendered[case_id], "StatefulSet")
+    assert sts["spec"].get("minReadySeconds") == stabilization + 10, sts["spec"].get("minReadySeconds")
 
 
 def test_certificate_renewal_does_not_restart_pods(rendered):

@@ -25,3 +25,19 @@ print("ansible-doc: %d modules listed and rendered (examples use FQCNs)" % len(d
 '
 ansible-doc -t inventory edgeops.nomad.nomad_nodes >/dev/null
 echo "ansible-doc: inventory edgeops.nomad.nomad_nodes rendered"
+# Every filter renders; those internal to the roles (leading underscore) say so in their short description.
+ansible-doc -t filter -l edgeops.nomad 2>/dev/null | awk '{print $1}' | grep '^edgeops\.nomad\.' > "${TMPDIR:-/tmp}/edgeops-nomad-filters.$$"
+mapfile -t filters < "${TMPDIR:-/tmp}/edgeops-nomad-filters.$$"
+rm -f "${TMPDIR:-/tmp}/edgeops-nomad-filters.$$"
+ansible-doc -t filter --json "${filters[@]}" | python -c '
+import json, sys
+docs = json.load(sys.stdin)
+for name, data in sorted(docs.items()):
+    doc = data.get("doc") or {}
+    internal = name.split(".")[-1].startswith("_")
+    if not doc.get("short_description"):
+        sys.exit("%s: no documentation" % name)
+    if internal != doc["short_description"].startswith("Internal to the roles"):
+        sys.exit("%s: a leading underscore and an \"Internal to the roles\" description go together" % name)
+print("ansible-doc: %d filters rendered (%d internal to the roles)" % (len(docs), sum(n.split(".")[-1].startswith("_") for n in docs)))
+'

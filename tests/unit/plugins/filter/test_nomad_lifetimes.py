@@ -27,7 +27,7 @@ def test_three_times_the_budget_plus_an_hour(budget, expected):
 
 @pytest.mark.parametrize("budget", ["1s", "45m", "72h", "168h", "720h"])
 def test_a_node_that_renewed_just_before_going_offline_is_still_valid_after_the_budget(budget):
-    from ansible_collections.edgeops.nomad.plugins.plugin_utils._nomad_validators import parse_go_duration
+    from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import parse_go_duration
     offline = parse_go_duration(budget) / 10 ** 9
     ttl = hours(nomad_identity_ttl_for_offline(budget)) * H
     # worst case: the identity is one heartbeat (<= 20 s with Nomad's defaults) from its renewal point, TTL/3 left

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of edgeops.nomad.type_errors and edgeops.nomad.agent_config_errors (the filters the
+"""Unit tests of edgeops.nomad._type_errors and edgeops.nomad._agent_config_errors (the filters the
 preflight tables use) and of the agent-config key data copied from shared/nomad/agent-config.json."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.edgeops.nomad.plugins.filter.nomad_validators import FilterModule, agent_config_errors, type_errors
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_agent_schema import KEYS
+from ansible_collections.edgeops.nomad.plugins.plugin_utils._nomad_agent_schema import KEYS
 
 ROOT = Path(__file__).resolve().parents[4]
 SHARED = Path(os.environ.get("EDGEOPS_SHARED", ROOT.parent / "shared")) / "nomad" / "agent-config.json"
@@ -68,6 +68,25 @@ def test_type_errors_list_form_prefixes_each_variable():
         "nomad_server_edge_cidrs[2]: '300.0.0.0/8' is not a CIDR such as 10.20.0.0/16 or 2001:db8::/32 (address/prefix,"
         " IPv4 prefix 0-32, IPv6 0-128)",
     ]
+
+
+def test_type_table_by_name_gives_the_same_messages_as_the_list_form():
+    # The roles' preflight tables: {variable: type}, each value looked up by the variable's name.
+    table = {"nomad_server_backup_schedule": "cron", "nomad_server_storage_size": "k8s_quantity(positive=true)",
+             "nomad_server_edge_cidrs": ["cidr"]}
+    values = {"nomad_server_backup_schedule": "61 * * * *", "nomad_server_storage_size": "10Gi",
+              "nomad_server_edge_cidrs": ["10.0.0.0/33", "10.0.0.0/8", "300.0.0.0/8"]}
+    rows = [{"var": name, "value": values[name], "type": spec} for name, spec in table.items()]
+    expected = type_errors(rows)
+    assert len(expected) == 3 and all(m.startswith(("nomad_server_backup_schedule:", "nomad_server_edge_cidrs[")) for m in expected)
+    assert type_errors(table, values=values) == expected
+    assert type_errors(table, values=[values[name] for name in table]) == expected
+
+
+@pytest.mark.parametrize("values", [None, {"nomad_server_backup_schedule": "@daily"}, ["@daily"]])
+def test_type_table_without_every_value_is_a_role_bug(values):
+    with pytest.raises(AnsibleFilterError, match="type_errors: "):
+        type_errors({"nomad_server_backup_schedule": "cron", "nomad_server_edge_cidrs": ["cidr"]}, values=values)
 
 
 @pytest.mark.parametrize("spec", ["no_such_type", "int(min)", ["a", "b"], 5])
@@ -153,7 +172,7 @@ def test_agent_config_edition_version_and_root():
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"type_errors", "agent_config_errors"}
+    assert set(FilterModule().filters()) == {"_type_errors", "_agent_config_errors"}
 
 
 # --- the key data in the collection is what the shared schema says ------------------------------

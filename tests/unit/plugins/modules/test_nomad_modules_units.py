@@ -14,7 +14,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_module import duration_to_ns
+from ansible_collections.edgeops.nomad.plugins.module_utils._nomad_formats import duration_to_ns
 from ansible_collections.edgeops.nomad.plugins.modules import nomad_job, nomad_node, nomad_snapshot, nomad_variable
 from ansible_collections.edgeops.nomad.tests.tools.nomad_api_double import DoubleState, NomadAPIDouble
 
