@@ -31,6 +31,8 @@ Run through the mirror: tests/tools/stand_in_nomad/with_mirror.sh python benchma
                      target <= 1.2x). Medians over repetitions; the load average is printed before and after
                      each round and kept per run in --json
   A 25-host point against the anchor: --hosts 25 --impl ours,anchor
+  --from-json A,B    run nothing: print the table (with --scale, the scaling table) of the measurements saved
+                     by earlier --json runs, together (e.g. a first round and a later run of two more rounds)
   --smoke            one amd64 host, one repetition, ours only (what `make test` runs); fails when the
                      re-converge changes anything or a converged host takes more than MAX_TRIPS module runs
                      (re-converge and --check --diff)
@@ -97,15 +99,19 @@ class Containers(object):
         if sh("podman", "network", "exists", self.network, check=False).returncode != 0:
             sh("podman", "network", "create", self.network)
         self.remove()
-        for name, arch in zip(self.names, self.archs):
-            sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", self.network,
-               "--arch", arch, "--label", "edgeops.benchmark=1", image(arch))
-        for name in self.names:
-            for dummy in range(480):
-                state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
-                if state in ("running", "degraded"):
-                    break
-                time.sleep(0.5)
+        try:  # __exit__ does not run when __enter__ is interrupted (a signal while 50 containers start)
+            for name, arch in zip(self.names, self.archs):
+                sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", self.network,
+                   "--arch", arch, "--label", "edgeops.benchmark=1", image(arch))
+            for name in self.names:
+                for dummy in range(480):
+                    state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
+                    if state in ("running", "degraded"):
+                        break
+                    time.sleep(0.5)
+        except BaseException:
+            self.remove()
+            raise
         return self
 
     def remove(self):
@@ -363,7 +369,19 @@ def main():
     parser.add_argument("--json", help="also write every measurement here")
     parser.add_argument("--forks", type=int, default=12)
     parser.add_argument("--scale", action="store_true", help="this collection only at growing host counts")
+    parser.add_argument("--from-json", help="print the table of these saved measurements (comma-separated files)")
     args = parser.parse_args()
+    if args.from_json:
+        saved = []
+        for path in args.from_json.split(","):
+            with open(path) as handle:
+                saved.extend(json.load(handle))
+        print("%d runs from %s" % (len(saved), args.from_json))
+        if args.scale:
+            scale_table(saved)
+        else:
+            table(saved)
+        return 0
     if "EDGEOPS_NOMAD_MIRROR_URL" not in os.environ:
         sys.exit("run me through tests/tools/stand_in_nomad/with_mirror.sh")
     if args.smoke:
