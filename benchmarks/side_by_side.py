@@ -60,7 +60,7 @@ VERSION = "2.0.5"
 # A module run on the host: the interpreter started on AnsiballZ_<module>.py (the -vvv log also shows the chmod
 # of that file as a RUN of its own; it is not a module run).
 MODULE_RUN = r"<%s> RUN .*?python[0-9.]* \S*AnsiballZ_(\w+)\.py"
-MAX_TRIPS = 3  # a converged host is recognised in <= 3 host round trips (module runs, facts included)
+MAX_TRIPS = 1  # a converged Linux host is recognised in 1 host round trip (edgeops.nomad.nomad_client_state, facts included)
 # Runs one command and writes its descendants' CPU seconds and largest RSS (KiB) as JSON to argv[1]: a
 # process of its own per run, so RUSAGE_CHILDREN covers that run only (in this script it would keep the
 # maximum over every earlier run).

@@ -21,9 +21,9 @@
 #                       others converge, the summary names it), the stop past nomad_clients_max_fail_percentage,
 #                       upgrade_clients over 3 hosts with serial 1
 #   benchmark-smoke     benchmarks/side_by_side.py --smoke: one amd64 host, this collection's role only; fails
-#                       when the re-converge changes anything or a converged host takes more than 3 module runs
-#                       (re-converge and --check --diff; the role needs 2: facts and
-#                       edgeops.nomad.nomad_client_state). No timing asserted
+#                       when the re-converge changes anything or a converged host takes more than 1 module run
+#                       (re-converge and --check --diff: edgeops.nomad.nomad_client_state, which also brings the
+#                       facts). No timing asserted
 #   molecule-server     molecule/nomad_server on the test cluster of mk/cluster.mk (real apiserver,
 #                       controller-manager, scheduler 1.34, kwok nodes, OpenShift-like admission);
 #                       also `molecule syntax` of molecule/kind (needs Docker + internet to run)

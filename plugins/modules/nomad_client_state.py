@@ -16,10 +16,13 @@ description:
     TLS material, introduction token, systemd unit) by SHA-256, mode and owner, the directories by
     type, mode and owner, and the systemd service (enabled, running, no pending daemon-reload), and
     returns the labels of what differs in RV(differs).
+  - With O(gather_facts=true) it also returns the few facts the role needs (system, architecture, OS family,
+    distribution, its major version and release), computed the way C(ansible.builtin.setup) computes them
+    (gather_subset platform and distribution), so a host needs no C(setup) run of its own.
   - It changes nothing, except the directories when O(fix_directories=true) (created with their parents,
     mode and owner set, as C(ansible.builtin.file) with C(state=directory) would). The role
     C(edgeops.nomad.nomad_client) runs it first and then only the task groups whose label is in
-    RV(differs), so an already converged host costs one module run besides fact gathering.
+    RV(differs), so an already converged Linux host costs this one module run, fact gathering included.
   - Secrets never reach the host through this module, since the wanted state of a file is its SHA-256,
     computed on the controller.
 author:
@@ -46,8 +49,16 @@ options:
         description:
           - SHA-256 (hex) of the wanted content. An empty value means the wanted content is not known to
             the caller, and the file is reported as differing.
+          - Ignored when O(files[].sha256_by_architecture) is set.
         type: str
-        required: true
+        default: ''
+      sha256_by_architecture:
+        description:
+          - SHA-256 (hex) of the wanted content by the host's architecture (as the C(architecture) fact names it,
+            for example V(x86_64) or V(aarch64)), for a file whose content depends on it (a binary): the caller
+            does not need to know the architecture before this run. An architecture missing from the dict means
+            the wanted content is not known, and the file is reported as differing.
+        type: dict
       mode:
         description:
           - Wanted permission bits as an octal string (for example V(0640)). Not compared when not set.
@@ -89,6 +100,12 @@ options:
       - Create missing directories of O(directories) (missing parents too, C(0755)) and set their mode and
         owner, instead of reporting them as V(directories) in RV(differs). Reports C(changed) when it did (or,
         in check mode, would).
+    type: bool
+    default: false
+  gather_facts:
+    description:
+      - Return RV(ansible_facts) (set as the host's facts): C(system), C(architecture), C(os_family),
+        C(distribution), C(distribution_version), C(distribution_major_version), C(distribution_release).
     type: bool
     default: false
   service:
@@ -166,6 +183,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ansible_facts:
+  description: >-
+    With O(gather_facts=true): the facts C(ansible.builtin.setup) gives under these names (gather_subset platform
+    and distribution), from the same code (C(platform.system), C(platform.machine), Ansible's distribution
+    collector).
+  returned: when O(gather_facts=true)
+  type: dict
+  sample: {system: Linux, architecture: x86_64, os_family: Debian, distribution: Debian, distribution_version: "12.7",
+           distribution_major_version: "12", distribution_release: bookworm}
 differs:
   description: >-
     Sorted labels of what differs (file labels, V(directories), V(service), V(restart_pending)); empty when
@@ -206,10 +232,12 @@ import datetime
 import grp
 import hashlib
 import os
+import platform
 import pwd
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts.system.distribution import Distribution
 
 # systemd states that `systemctl is-enabled` answers with exit code 0 (what ansible.builtin.systemd_service
 # treats as enabled), and the active states it treats as running (is_running_service: active, activating).
@@ -251,6 +279,31 @@ def compare_meta(found, want, reasons):
         if want.get(key) and want[key] != have[key]:
             reasons.append(key)
     return have
+
+
+# The facts the role reads, by the names ansible.builtin.setup gives them.
+DISTRIBUTION_FACTS = ("os_family", "distribution", "distribution_version", "distribution_major_version",
+                      "distribution_release")
+
+
+def gather_facts(module):
+    """What setup's platform and distribution subsets give for these names, from the same code.
+
+    ansible.module_utils.facts.system.platform: system = platform.system(), architecture = platform.machine()
+    on Linux (its x86_64/i386 and Solaris/AIX adjustments do not apply there); the distribution facts come from
+    ansible.module_utils.facts.system.distribution.Distribution, as in setup.
+    """
+    facts = {"system": platform.system(), "architecture": platform.machine()}
+    found = Distribution(module=module).get_distribution_facts()
+    facts.update((key, found.get(key, "NA")) for key in DISTRIBUTION_FACTS)
+    return facts
+
+
+def wanted_sha256(item, architecture):
+    """The SHA-256 the caller wants for this file on this host ('' when not known)."""
+    if item.get("sha256_by_architecture") is not None:
+        return str(item["sha256_by_architecture"].get(architecture) or "")
+    return item.get("sha256") or ""
 
 
 def compare_file(item):
@@ -397,13 +450,14 @@ def compare_service(module, name):
 def main():
     meta = {"mode": {"type": "str"}, "owner": {"type": "str"}, "group": {"type": "str"}}
     file_spec = dict(meta, label={"type": "str", "required": True}, path={"type": "path", "required": True},
-                     sha256={"type": "str", "required": True})
+                     sha256={"type": "str", "default": ""}, sha256_by_architecture={"type": "dict"})
     dir_spec = dict(meta, path={"type": "path", "required": True})
     module = AnsibleModule(
         argument_spec={
             "files": {"type": "list", "elements": "dict", "default": [], "options": file_spec},
             "directories": {"type": "list", "elements": "dict", "default": [], "options": dir_spec},
             "fix_directories": {"type": "bool", "default": False},
+            "gather_facts": {"type": "bool", "default": False},
             "service": {"type": "dict", "options": {
                 "name": {"type": "str", "required": True},
                 "restart_when_newer": {"type": "list", "elements": "path", "default": []}}},
@@ -416,6 +470,11 @@ def main():
                 int(item["mode"], 8)
             except ValueError:
                 module.fail_json(msg="mode of %s must be an octal string like 0644 (got %r)" % (item["path"], item["mode"]))
+
+    facts = gather_facts(module) if module.params["gather_facts"] else {}
+    architecture = facts.get("architecture") or platform.machine()
+    for item in module.params["files"]:
+        item["sha256"] = wanted_sha256(item, architecture)
 
     # The service first: on a host where systemd cannot be asked the module fails before it changes anything.
     service = {}
@@ -464,6 +523,8 @@ def main():
 
     result = {"changed": changed, "differs": sorted(differs), "converged": not differs, "files": files,
               "directories": directories, "service": service}
+    if facts:
+        result["ansible_facts"] = facts
     if module._diff:
         result["diff"] = {"before": before, "after": after}
     module.exit_json(**result)

@@ -9,6 +9,9 @@
 #   3. hosts 2 and 3 stopped, default threshold 10 %: the rollout stops after host 2's batch and names
 #      host 2 (left behind) and hosts 3..6 (not attempted); hosts 4..6 are not touched
 #   4. upgrade_clients on hosts 1..3 (serial 1) to 2.0.6: each drained, upgraded, eligible; hosts 4..6 keep 2.0.5
+#   5. job slices on one controller: every host loses its agent, then three edge_clients runs start at once on
+#      hosts 1-2, 3-4 and 5-6 with one empty controller cache: each rc 0, every host converged, no temporary file
+#      left in the cache; the same three at once again: changed=0 everywhere
 # Usage: tests/tools/stand_in_nomad/with_mirror.sh tests/e2e/fleet/run.sh   (make molecule-fleet)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -174,4 +177,35 @@ for n in 0 1 2; do
   [ "$s" = "eligible False" ] || fail "node ${nodes[$n]} after the upgrade: $s"
 done
 log "4. upgrade_clients: ${hosts[0]}..${hosts[2]} upgraded one at a time (3 batches), eligible again"
+
+# 5. Job slices (AAP job slicing on one execution node): three runs of the same playbook at once on disjoint parts
+# of the inventory, sharing the controller's release cache, empty at the start: each slice fetches and verifies.
+slice_cache="$state/slice-cache"; rm -rf "$slice_cache"
+for h in "${hosts[@]}"; do podman exec "$h" rm -f /usr/local/bin/nomad /etc/nomad.d/client.hcl; done
+slices() {  # slices NAME: edge_clients on hosts 1-2, 3-4 and 5-6 at once; logs NAME-0, NAME-2, NAME-4
+  local pids=() i rc start
+  start=$(date +%s)
+  for i in 0 2 4; do
+    ANSIBLE_TIMEOUT=30 ansible-playbook -i "$inv" edgeops.nomad.edge_clients -l "${hosts[$i]},${hosts[$((i + 1))]}" \
+      -e nomad_client_version=2.0.5 -e "nomad_client_controller_cache_dir=$slice_cache" > "$out/$1-$i.log" 2>&1 &
+    pids+=("$!")
+  done
+  for i in 0 1 2; do
+    rc=0; wait "${pids[$i]}" || rc=$?
+    [ "$rc" = 0 ] || { tail -n 40 "$out/$1-$((i * 2)).log"; fail "$1: the slice of ${hosts[$((i * 2))]}: rc $rc"; }
+  done
+  log "$1: three slices at once, rc 0 in $(( $(date +%s) - start )) s"
+}
+slices slices
+for h in "${hosts[@]}"; do converged "$h" 2.0.5; done
+for i in 0 2 4; do expect "slices-$i" "2 of 2 hosts converged"; done
+left="$(find "$slice_cache" -name '*.tmp-*' | head -n 5)"
+[ -z "$left" ] || fail "temporary files left in the controller cache: $left"
+slices slices-again
+for i in 0 2 4; do
+  for h in "$i" "$((i + 1))"; do
+    recap "${hosts[$h]}" "slices-again-$i" | grep -q 'changed=0 .*failed=0' || fail "${hosts[$h]}: $(recap "${hosts[$h]}" "slices-again-$i")"
+  done
+done
+log "5. three edge_clients slices at once on one empty cache: every host converged, again changed=0"
 log "all fleet checks passed"

@@ -237,3 +237,49 @@ def test_no_service_asked_no_systemd_needed(capsys, host, monkeypatch):
     _no_systemd_case(tmp, monkeypatch, "systemd not running")
     out = run(capsys, args)
     assert out["differs"] == [] and out["service"] == {}
+
+
+def test_gather_facts_returns_what_setup_returns_for_the_role(capsys, host):
+    # The role reads these facts (roles/nomad_client/vars/main.yml __nomad_client_host, the apt source's release)
+    # from this one module run on a Linux host without facts; they must be setup's: platform.system(),
+    # platform.machine() (ansible.module_utils.facts.system.platform on Linux) and Ansible's distribution collector.
+    import platform
+
+    from ansible.module_utils.facts.system.distribution import Distribution
+
+    _tmp, _props, args = host
+    out = run(capsys, dict(args, gather_facts=True))
+    facts = out["ansible_facts"]
+    assert facts["system"] == platform.system() and facts["architecture"] == platform.machine()
+
+    class _Module(object):
+        def get_bin_path(self, *dummy, **dummy_kw):
+            return None
+
+        def run_command(self, *dummy, **dummy_kw):
+            return 1, "", ""
+
+    expected = Distribution(module=_Module()).get_distribution_facts()
+    for key in ("os_family", "distribution", "distribution_major_version", "distribution_release", "distribution_version"):
+        assert facts[key] == expected[key], key
+    assert out["converged"] is True
+
+
+def test_no_facts_unless_asked(capsys, host):
+    _tmp, _props, args = host
+    assert "ansible_facts" not in run(capsys, args)
+
+
+def test_binary_checksum_by_the_host_architecture(capsys, host, monkeypatch):
+    # The role knows the binaries of several architectures before it knows the host's: the module picks its own.
+    _tmp, _props, args = host
+    monkeypatch.setattr(nomad_client_state.platform, "machine", lambda: "aarch64")
+    good = hashlib.sha256(b"\x7fELF binary").hexdigest()
+    args["files"][1] = dict(args["files"][1], sha256="", sha256_by_architecture={"aarch64": good, "x86_64": sha("other")})
+    out = run(capsys, dict(args, gather_facts=True))
+    assert out["differs"] == [] and out["ansible_facts"]["architecture"] == "aarch64"
+    args["files"][1]["sha256_by_architecture"] = {"aarch64": sha("other"), "x86_64": good}
+    assert run(capsys, args)["differs"] == ["binary"]
+    args["files"][1]["sha256_by_architecture"] = {"x86_64": good}  # this host's binary not known: differs
+    out = run(capsys, args, diff=True)
+    assert out["differs"] == ["binary"] and out["diff"]["after"][args["files"][1]["path"]]["sha256"] == "(not known here)"
