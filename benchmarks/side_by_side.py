@@ -181,7 +181,7 @@ def run(work, label, hosts, extra=(), forks=12):
                            proc.stdout, re.M)
         ok, changed, unreachable, failed = (int(x) for x in found[-1]) if found else (0, 0, 0, 1)
         recap[host] = {"ok": ok, "changed": changed, "failed": failed + unreachable,
-                       "modules": len(re.findall(MODULE_RUN % re.escape(host), log))}
+                       "modules": module_runs(log, host)}
     return {"rc": proc.returncode, "wall": wall, "recap": recap, "forks": forks,
             "cpu": measured["cpu"], "rss_mb": measured["maxrss_kb"] / 1024.0,
             "load_before": load_before, "load_after": os.getloadavg()}
@@ -270,6 +270,29 @@ def table(results):
           "controller process; tasks = recap ok per host (re-converge); trips / trips1 = module runs per host on the "
           "re-converge / first converge (-vvv)")
     return summary
+
+
+def module_runs(log, host):
+    """Module runs on host in a -vvv log (the interpreter started on AnsiballZ_<module>.py)."""
+    return len(re.findall(MODULE_RUN % re.escape(host), log))
+
+
+def converged_trips(r):
+    """The most module runs any converged host took, on the re-converge and in --check --diff."""
+    return {k: max(h["modules"] for h in r[k]["recap"].values()) for k in ("again", "check")}
+
+
+def smoke_failure(r):
+    """Why the smoke fails for one measured run r (see one()), or None."""
+    bad = [k for k in ("first", "again", "check") if r[k]["rc"] != 0]
+    if bad or any(h["changed"] for h in r["again"]["recap"].values()) or \
+            not all(h["modules"] > 0 for h in r["again"]["recap"].values()):
+        return "smoke: %s failed or re-converge changed something (logs in %s)" % (bad, r["work"])
+    trips = converged_trips(r)
+    if max(trips.values()) > MAX_TRIPS:
+        return "smoke: a converged host took %s module runs (re-converge, check), want <= %d (logs in %s)" % (
+            trips, MAX_TRIPS, r["work"])
+    return None
 
 
 PHASES = (("first", "first converge"), ("again", "re-converge"), ("check", "--check --diff"))
@@ -434,14 +457,10 @@ def main():
         sys.stdout.flush()
     if args.smoke:
         r = results[0]
-        bad = [k for k in ("first", "again", "check") if r[k]["rc"] != 0]
-        trips = {k: max(h["modules"] for h in r[k]["recap"].values()) for k in ("again", "check")}
-        if bad or any(h["changed"] for h in r["again"]["recap"].values()) or \
-                not all(h["modules"] > 0 for h in r["again"]["recap"].values()):
-            sys.exit("smoke: %s failed or re-converge changed something (logs in %s)" % (bad, r["work"]))
-        if max(trips.values()) > MAX_TRIPS:
-            sys.exit("smoke: a converged host took %s module runs (re-converge, check), want <= %d (logs in %s)" % (
-                trips, MAX_TRIPS, r["work"]))
+        verdict = smoke_failure(r)
+        if verdict:
+            sys.exit(verdict)
+        trips = converged_trips(r)
         if not args.keep:
             shutil.rmtree(r["work"], ignore_errors=True)
         print("smoke: ok (converged host: %d module runs on re-converge, %d in --check --diff)" % (

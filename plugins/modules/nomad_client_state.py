@@ -55,7 +55,7 @@ options:
       sha256_by_architecture:
         description:
           - SHA-256 (hex) of the wanted content by the host's architecture (as the C(architecture) fact names it,
-            for example V(x86_64) or V(aarch64)), for a file whose content depends on it (a binary): the caller
+            for example V(x86_64) or V(aarch64)), for a file whose content depends on it (a binary), so that the caller
             does not need to know the architecture before this run. An architecture missing from the dict means
             the wanted content is not known, and the file is reported as differing.
         type: dict
@@ -104,7 +104,7 @@ options:
     default: false
   gather_facts:
     description:
-      - Return RV(ansible_facts) (set as the host's facts): C(system), C(architecture), C(os_family),
+      - Return RV(ansible_facts) (set as the host's facts) with C(system), C(architecture), C(os_family),
         C(distribution), C(distribution_version), C(distribution_major_version), C(distribution_release).
     type: bool
     default: false
