@@ -89,6 +89,25 @@ def load():
     return "load average %.2f, %.2f, %.2f" % os.getloadavg()
 
 
+# systemd in a container takes about 5 inotify instances of the user running the containers (root here): with the
+# kernel's default fs.inotify.max_user_instances of 128, the 26th container stays "initializing" for good.
+INOTIFY_PER_CONTAINER = 5
+
+
+def inotify_check(adding):
+    try:
+        with open("/proc/sys/fs/inotify/max_user_instances") as handle:
+            limit = int(handle.read())
+    except (OSError, ValueError):
+        return
+    running = len(sh("podman", "ps", "-q", check=False).stdout.split())
+    need = (running + adding) * INOTIFY_PER_CONTAINER
+    if need > limit:
+        sys.exit("fs.inotify.max_user_instances is %d: %d running + %d new systemd containers need about %d "
+                 "(systemd does not boot past the limit); raise it, e.g. sysctl -w fs.inotify.max_user_instances=1024"
+                 % (limit, running, adding, need))
+
+
 class Containers(object):
     def __init__(self, archs, prefix):
         self.names = ["%s-%d-%s" % (prefix, i + 1, arch) for i, arch in enumerate(archs)]
@@ -96,6 +115,7 @@ class Containers(object):
         self.network = "edgeops-sbs"
 
     def __enter__(self):
+        inotify_check(len(self.names))
         if sh("podman", "network", "exists", self.network, check=False).returncode != 0:
             sh("podman", "network", "create", self.network)
         self.remove()

@@ -41,7 +41,8 @@
 #                       containers (first converge, re-converge, --check --diff; forks 12), 3 repetitions,
 #                       repetition-major: wall time, controller CPU and peak RSS, module runs per host, the cost per
 #                       added host between the host counts, re-converge 12 vs 3 hosts and the flatness of the CPU per
-#                       added host from 12 to 50 (medians). About 25 min per repetition on 2 cores;
+#                       added host from 12 to 50 (medians). 50 systemd containers need
+#                       fs.inotify.max_user_instances >= 256 + what else runs (the script checks; 128 stops the 26th);
 #                       BENCHMARK_SCALE_ARGS to change (e.g. add --reps-for 3=3,50=1 --json scale.json). A 25-host
 #                       point against the anchor: make benchmark BENCHMARK_ARGS="--hosts 25 --reps 1"
 INTEGRATION_STEPS += integration-client integration-fleet integration-server
