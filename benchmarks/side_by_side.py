@@ -20,6 +20,19 @@ Run through the mirror: tests/tools/stand_in_nomad/with_mirror.sh python benchma
   --reps-for 6=1,12=2  fewer repetitions for some scenarios (a shorter run; the table says how many each has)
   --impl ours,anchor which implementations
   --json FILE        every measurement, rewritten after each run (a stopped run keeps what it measured)
+  --forks 12         forks of every run (the same for every scenario, so the per-host figures compare)
+  --scale            this collection only, at growing fleet sizes (default --hosts 6,12,25,50; `make
+                     benchmark-scale` adds 3): instead of the side-by-side table, a scaling table per host
+                     count (wall time, controller CPU and peak RSS of the first converge, the re-converge and
+                     `--check --diff`, module runs per host) and the cost per added host between consecutive
+                     host counts (seconds and CPU seconds per added host, per phase), the re-converge time of
+                     12 hosts over that of the smallest count (3 or 6; target <= 1.2x) and how flat the
+                     controller CPU per added host stays from 12 to 50 hosts (largest / smallest step;
+                     target <= 1.2x). Medians over repetitions; the load average is printed before and after
+                     each round and kept per run in --json
+  A 25-host point against the anchor: --hosts 25 --impl ours,anchor
+  --from-json A,B    run nothing: print the table (with --scale, the scaling table) of the measurements saved
+                     by earlier --json runs, together (e.g. a first round and a later run of two more rounds)
   --smoke            one amd64 host, one repetition, ours only (what `make test` runs); fails when the
                      re-converge changes anything or a converged host takes more than MAX_TRIPS module runs
                      (re-converge and --check --diff)
@@ -63,8 +76,36 @@ def sh(*argv, check=True, quiet=True):
                           stderr=subprocess.STDOUT if quiet else None)
 
 
+IMAGES = {}
+
+
 def image(arch):
-    return sh("bash", os.path.join(ROOT, "tests/tools/edge_images/build.sh"), arch).stdout.strip().splitlines()[-1]
+    if arch not in IMAGES:  # build.sh is a no-op once built; asked once per architecture, not per container
+        IMAGES[arch] = sh("bash", os.path.join(ROOT, "tests/tools/edge_images/build.sh"), arch).stdout.strip().splitlines()[-1]
+    return IMAGES[arch]
+
+
+def load():
+    return "load average %.2f, %.2f, %.2f" % os.getloadavg()
+
+
+# systemd in a container takes about 5 inotify instances of the user running the containers (root here): with the
+# kernel's default fs.inotify.max_user_instances of 128, the 26th container stays "initializing" for good.
+INOTIFY_PER_CONTAINER = 5
+
+
+def inotify_check(adding):
+    try:
+        with open("/proc/sys/fs/inotify/max_user_instances") as handle:
+            limit = int(handle.read())
+    except (OSError, ValueError):
+        return
+    running = len(sh("podman", "ps", "-q", check=False).stdout.split())
+    need = (running + adding) * INOTIFY_PER_CONTAINER
+    if need > limit:
+        sys.exit("fs.inotify.max_user_instances is %d: %d running + %d new systemd containers need about %d "
+                 "(systemd does not boot past the limit); raise it, e.g. sysctl -w fs.inotify.max_user_instances=1024"
+                 % (limit, running, adding, need))
 
 
 class Containers(object):
@@ -74,18 +115,23 @@ class Containers(object):
         self.network = "edgeops-sbs"
 
     def __enter__(self):
+        inotify_check(len(self.names))
         if sh("podman", "network", "exists", self.network, check=False).returncode != 0:
             sh("podman", "network", "create", self.network)
         self.remove()
-        for name, arch in zip(self.names, self.archs):
-            sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", self.network,
-               "--arch", arch, "--label", "edgeops.benchmark=1", image(arch))
-        for name in self.names:
-            for dummy in range(480):
-                state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
-                if state in ("running", "degraded"):
-                    break
-                time.sleep(0.5)
+        try:  # __exit__ does not run when __enter__ is interrupted (a signal while 50 containers start)
+            for name, arch in zip(self.names, self.archs):
+                sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", self.network,
+                   "--arch", arch, "--label", "edgeops.benchmark=1", image(arch))
+            for name in self.names:
+                for dummy in range(480):
+                    state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
+                    if state in ("running", "degraded"):
+                        break
+                    time.sleep(0.5)
+        except BaseException:
+            self.remove()
+            raise
         return self
 
     def remove(self):
@@ -133,11 +179,12 @@ def playbook(path, impl, anchor_copy):
         handle.write(text)
 
 
-def run(work, label, hosts, extra=()):
-    env = dict(os.environ, ANSIBLE_LOG_PATH=os.path.join(work, label + ".log"), ANSIBLE_FORKS="12",
+def run(work, label, hosts, extra=(), forks=12):
+    env = dict(os.environ, ANSIBLE_LOG_PATH=os.path.join(work, label + ".log"), ANSIBLE_FORKS=str(forks),
                ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False",
                ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
     usage = os.path.join(work, label + ".usage.json")
+    load_before = os.getloadavg()
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", MEASURE, usage, "ansible-playbook", "-i",
                            os.path.join(work, "inventory.yml"), "-vvv", os.path.join(work, "play.yml")] + list(extra),
@@ -155,11 +202,12 @@ def run(work, label, hosts, extra=()):
         ok, changed, unreachable, failed = (int(x) for x in found[-1]) if found else (0, 0, 0, 1)
         recap[host] = {"ok": ok, "changed": changed, "failed": failed + unreachable,
                        "modules": module_runs(log, host)}
-    return {"rc": proc.returncode, "wall": wall, "recap": recap,
-            "cpu": measured["cpu"], "rss_mb": measured["maxrss_kb"] / 1024.0}
+    return {"rc": proc.returncode, "wall": wall, "recap": recap, "forks": forks,
+            "cpu": measured["cpu"], "rss_mb": measured["maxrss_kb"] / 1024.0,
+            "load_before": load_before, "load_after": os.getloadavg()}
 
 
-def one(impl, archs, rep, anchor_dir):
+def one(impl, archs, rep, anchor_dir, forks=12):
     work = tempfile.mkdtemp(prefix="sbs-%s-" % impl)
     anchor_copy = None
     if impl == "anchor":
@@ -173,9 +221,9 @@ def one(impl, archs, rep, anchor_dir):
         inventory(os.path.join(work, "inventory.yml"), boxes.names, impl)
         playbook(os.path.join(work, "play.yml"), impl, anchor_copy)
         result = {"impl": impl, "hosts": len(archs), "rep": rep, "work": work}
-        result["first"] = run(work, "first", boxes.names)
-        result["again"] = run(work, "again", boxes.names)
-        result["check"] = run(work, "check", boxes.names, ("--check", "--diff"))
+        result["first"] = run(work, "first", boxes.names, forks=forks)
+        result["again"] = run(work, "again", boxes.names, forks=forks)
+        result["check"] = run(work, "check", boxes.names, ("--check", "--diff"), forks=forks)
     if anchor_copy:  # its downloads; the logs stay in work
         shutil.rmtree(anchor_copy, ignore_errors=True)
     return result
@@ -267,6 +315,80 @@ def smoke_failure(r):
     return None
 
 
+PHASES = (("first", "first converge"), ("again", "re-converge"), ("check", "--check --diff"))
+
+
+def scale_table(results):
+    """This collection at growing host counts: per count the medians, then the cost per added host."""
+    rows = {}
+    for n in sorted({r["hosts"] for r in results if r["impl"] == "ours"}):
+        runs = [r for r in results if r["impl"] == "ours" and r["hosts"] == n]
+        row = {"reps": len(runs), "chg": sorted({c["changed"] for r in runs for c in r["again"]["recap"].values()}),
+               "failed": sum(1 for r in runs for k, dummy in PHASES if r[k]["rc"] != 0),
+               "rss": median([max(r[k]["rss_mb"] for k, dummy in PHASES) for r in runs])}
+        for k, dummy in PHASES:
+            ok = [r for r in runs if r[k]["rc"] == 0]
+            row[k] = median([r[k]["wall"] for r in ok])
+            row[k + "_cpu"] = median([r[k]["cpu"] for r in ok])
+            row[k + "_trips"] = median([median([h["modules"] for h in r[k]["recap"].values()]) for r in runs])
+        rows[n] = row
+    print("\nscale, this collection only (medians over repetitions; forks %s)" % (
+        ",".join(sorted({str(r["first"].get("forks", 12)) for r in results})) or "12"))
+    head = "%5s %4s %8s %8s %8s %7s %7s %7s %8s %6s %11s %-9s %s" % (
+        "hosts", "reps", "first s", "again s", "check s", "CPU 1st", "CPU re", "CPU chk", "CPU/h re", "RSS MB",
+        "trips r/c/1", "again chg", "failed runs")
+    print(head)
+    print("-" * len(head))
+
+    def num(value, fmt="%8.1f"):
+        return fmt % value if value is not None else "%*s" % (len(fmt % 0.0), "n/a")
+
+    for n, row in rows.items():
+        print("%5d %4d %s %s %s %s %s %s %s %6.0f %11s %-9s %d" % (
+            n, row["reps"], num(row["first"]), num(row["again"]), num(row["check"]), num(row["first_cpu"], "%7.1f"),
+            num(row["again_cpu"], "%7.1f"), num(row["check_cpu"], "%7.1f"),
+            num(row["again_cpu"] / n if row["again_cpu"] is not None else None, "%8.2f"), row["rss"] or 0,
+            "/".join("%.0f" % row[k + "_trips"] for k in ("again", "check", "first")),
+            "changed=" + ",".join(map(str, row["chg"])), row["failed"]))
+    counts = list(rows)
+    steps = {}
+    if len(counts) > 1:
+        print("per added host (difference of the medians / hosts added):")
+    for a, b in zip(counts, counts[1:]):
+        step = {}
+        parts = []
+        for k, label in PHASES:
+            for key in (k, k + "_cpu"):
+                if rows[a][key] is not None and rows[b][key] is not None:
+                    step[key] = (rows[b][key] - rows[a][key]) / float(b - a)
+            wall = "%+.2f" % step[k] if k in step else "n/a"
+            cpu = "%+.2f" % step[k + "_cpu"] if k + "_cpu" in step else "n/a"
+            parts.append("%s %s s, %s CPU s" % (label, wall, cpu))
+        steps[(a, b)] = step
+        print("  %2d -> %2d: %s" % (a, b, "; ".join(parts)))
+    small = [n for n in counts if n < 12]
+    if 12 in rows and small and rows[12]["again"] and rows[small[0]]["again"]:
+        value = rows[12]["again"] / rows[small[0]]["again"]
+        print("re-converge 12 hosts / %d hosts: %.2fx (target <= 1.2x of 3 hosts: %s)" % (
+            small[0], value, ("met" if value <= 1.2 else "MISSED") if small[0] == 3 else "no 3-host point"))
+    flat = [(a, b) for a, b in steps if a >= 12 and b <= 50]
+    if len(flat) > 1:
+        for k, label in PHASES:
+            values = [steps[s].get(k + "_cpu") for s in flat]
+            if None in values or min(values) <= 0:
+                print("controller CPU per added host, %s, 12 -> 50: n/a (%s)" % (label, values))
+                continue
+            spread = max(values) / min(values)
+            print("controller CPU per added host, %s, %s: %s; largest / smallest %.2fx (target <= 1.2x: %s)" % (
+                label, ", ".join("%d->%d" % s for s in flat), ", ".join("%.2f s" % v for v in values), spread,
+                "met" if spread <= 1.2 else "MISSED"))
+    print("columns: first/again/check = wall seconds of the first converge, the re-converge and --check --diff; CPU "
+          "1st/re/chk = controller CPU seconds of each (every process the run starts); CPU/h re = re-converge CPU per "
+          "host; RSS MB = largest controller process; trips r/c/1 = module runs per host on the re-converge, --check "
+          "--diff and first converge (-vvv); failed runs = runs with rc != 0 (left out of the time medians)")
+    return rows, steps
+
+
 def check_anchor(path):
     if not path or not os.path.isdir(path):
         sys.exit("ANSIBLE_NOMAD_DIR must point at a checkout of ansible-community/ansible-nomad at %s" % PINNED_COMMIT)
@@ -280,7 +402,7 @@ def check_anchor(path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("--hosts", default="3,12")
+    parser.add_argument("--hosts", default=None, help="default 3,12 (--scale: 6,12,25,50)")
     parser.add_argument("--arm64", action="store_true")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--reps-for", default="", help="e.g. 6=1,12=2: fewer repetitions for these host counts")
@@ -288,11 +410,29 @@ def main():
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the smoke's logs")
     parser.add_argument("--json", help="also write every measurement here")
+    parser.add_argument("--forks", type=int, default=12)
+    parser.add_argument("--scale", action="store_true", help="this collection only at growing host counts")
+    parser.add_argument("--from-json", help="print the table of these saved measurements (comma-separated files)")
     args = parser.parse_args()
+    if args.from_json:
+        saved = []
+        for path in args.from_json.split(","):
+            with open(path) as handle:
+                saved.extend(json.load(handle))
+        print("%d runs from %s" % (len(saved), args.from_json))
+        if args.scale:
+            scale_table(saved)
+        else:
+            table(saved)
+        return 0
     if "EDGEOPS_NOMAD_MIRROR_URL" not in os.environ:
         sys.exit("run me through tests/tools/stand_in_nomad/with_mirror.sh")
     if args.smoke:
-        args.hosts, args.reps, args.impl, args.arm64 = "1", 1, "ours", False
+        args.hosts, args.reps, args.impl, args.arm64, args.forks, args.scale = "1", 1, "ours", False, 12, False
+    if args.scale:
+        args.impl = "ours"
+    if args.hosts is None:
+        args.hosts = "6,12,25,50" if args.scale else "3,12"
     impls = args.impl.split(",")
     anchor_dir = os.environ.get("ANSIBLE_NOMAD_DIR")
     if "anchor" in impls:
@@ -308,12 +448,14 @@ def main():
     print("scenarios: " + ", ".join("%s x %d reps" % (s[0], s[2]) for s in scenarios), flush=True)
     results = []
     for rep in range(max(s[2] for s in scenarios)):
+        if not args.smoke:
+            print("round %d starts %s UTC, %s" % (rep + 1, time.strftime("%H:%M:%S", time.gmtime()), load()), flush=True)
         for name, archs, reps in scenarios:
             if rep >= reps:
                 continue
             order = impls if rep % 2 == 0 else list(reversed(impls))
             for impl in order:
-                r = one(impl, archs, rep, anchor_dir)
+                r = one(impl, archs, rep, anchor_dir, args.forks)
                 r["scenario"] = name
                 print("%s %s hosts rep %d: first %.1fs rc %d, again %.1fs rc %d (changed %s), check %.1fs rc %d, "
                       "module runs per host again %s check %s  [%s]" % (
@@ -326,8 +468,12 @@ def main():
                     with open(args.json, "w") as handle:
                         json.dump(results, handle, indent=1)
         if not args.smoke:
-            print("\nafter repetition round %d:" % (rep + 1), flush=True)
-        table(results)
+            print("\nafter repetition round %d (ends %s UTC, %s):" % (
+                rep + 1, time.strftime("%H:%M:%S", time.gmtime()), load()), flush=True)
+        if args.scale:
+            scale_table(results)
+        else:
+            table(results)
         sys.stdout.flush()
     if args.smoke:
         r = results[0]

@@ -37,12 +37,21 @@
 #                       (2 amd64 + 1 arm64), 6 and 12 amd64, 3 interleaved repetitions; BENCHMARK_ARGS to
 #                       change (e.g. add --reps-for 6=1,12=2 for a shorter run); then benchmark-inventory
 #   benchmark-inventory the nomad_nodes inventory with details: true on 1,000 nodes (prints figures)
+#   benchmark-scale     benchmarks/side_by_side.py --scale: this collection only, on 3, 6, 12, 25 and 50 fresh amd64
+#                       containers (first converge, re-converge, --check --diff; forks 12), 3 repetitions,
+#                       repetition-major: wall time, controller CPU and peak RSS, module runs per host, the cost per
+#                       added host between the host counts, re-converge 12 vs 3 hosts and the flatness of the CPU per
+#                       added host from 12 to 50 (medians). 50 systemd containers need
+#                       fs.inotify.max_user_instances >= 256 + what else runs (the script checks; 128 stops the 26th);
+#                       BENCHMARK_SCALE_ARGS to change (e.g. add --reps-for 3=3,50=1 --json scale.json). A 25-host
+#                       point against the anchor: make benchmark BENCHMARK_ARGS="--hosts 25 --reps 1"
 INTEGRATION_STEPS += integration-client integration-fleet integration-server
 MOLECULE_STEPS += molecule-client molecule-client-package molecule-fleet benchmark-smoke molecule-server molecule-federation
 BENCHMARK_ARGS ?= --hosts 3,6,12 --arm64 --reps 3
+BENCHMARK_SCALE_ARGS ?= --hosts 3,6,12,25,50 --reps 3
 
 .PHONY: integration-client integration-fleet integration-server molecule-client molecule-client-package molecule-fleet molecule-server molecule-federation
-.PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory
+.PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory benchmark-scale
 
 integration-client:
 	shellcheck tests/tools/edge_images/build.sh tests/tools/stand_in_nomad/*.sh benchmarks/converge_clients
@@ -89,6 +98,9 @@ benchmark: bootstrap images-amd64 images-arm64
 	@[ -n "$${ANSIBLE_NOMAD_DIR:-}" ] || { echo "make benchmark: set ANSIBLE_NOMAD_DIR to a checkout of ansible-community/ansible-nomad (commit pinned in benchmarks/side_by_side.py)"; exit 2; }
 	bash tests/tools/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py $(BENCHMARK_ARGS)
 	$(MAKE) --no-print-directory benchmark-inventory
+
+benchmark-scale: bootstrap images-amd64
+	bash tests/tools/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py --scale $(BENCHMARK_SCALE_ARGS)
 
 benchmark-inventory:
 	PYTHONPATH=$(ROOT)/.cache/collections python benchmarks/inventory_nomad_nodes.py --nodes 1000 --details
