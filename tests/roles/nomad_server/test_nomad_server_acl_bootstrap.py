@@ -22,7 +22,6 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import pytest
 import yaml
 
 from _kube_stand_in import api_stand_in

@@ -94,8 +94,8 @@ def main(argv):
     crd_groups = {key[0] for key in crds}
     with open(os.path.join(SHARED, "schemas", "scc-restricted-v2.yaml"), encoding="utf-8") as handle:
         scc = yaml.safe_load(handle)
-    errors, builtin_files, counts = [], [], {"objects": 0, "custom": 0, "pods_scc": 0, "server_hcl": 0, "builtin": 0,
-                                   "pods_shared": 0}
+    counts = {"objects": 0, "custom": 0, "pods_scc": 0, "server_hcl": 0, "builtin": 0, "pods_shared": 0}
+    errors, builtin_files = [], []
     for name in sets:
         with open(os.path.join(HERE, "inputs", name + ".yml"), encoding="utf-8") as handle:
             inputs = yaml.safe_load(handle) or {}

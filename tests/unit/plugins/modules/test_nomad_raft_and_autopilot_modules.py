@@ -2,6 +2,11 @@
 replaces the whole configuration as command/agent/operator_endpoint.go OperatorAutopilotConfiguration does):
 check mode, apply, re-apply, and the rules of Nomad's source each test names."""
 
+# Boilerplate ansible-test 2.16 (the oldest supported core) requires of files beside module code.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import json
 
 import pytest
