@@ -35,7 +35,9 @@ for v in "${versions[@]}"; do
     root="$work/nomad_${v}_$arch"
     mkdir -p "$root/usr/bin"
     cp -a "$here/package/." "$root/"
-    sed -e "s|@VERSION@|$v|" -e "s|@PLATFORM@|linux/$arch|" "$here/nomad.sh.in" > "$root/usr/bin/nomad"
+    # The same binary as the mirror's (build_mirror.sh): the shell part, the marker line, the python agent.
+    { cat "$here/nomad.sh.in"; printf '# ---- stand-in agent (python) ----\n'; cat "$here/agent.py"; } \
+      | sed -e "s|@VERSION@|$v|" -e "s|@PLATFORM@|linux/$arch|" > "$root/usr/bin/nomad"
     chmod 0755 "$root/usr/bin/nomad"
     cat > "$root/DEBIAN/control" <<CONTROL
 Package: nomad
