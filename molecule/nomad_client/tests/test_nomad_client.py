@@ -72,8 +72,10 @@ def test_unit_enabled_active_and_ready(host):
     assert svc.is_enabled
     assert svc.is_running
     unit = _unit(host)
-    # Type=notify: systemd reports the unit active only after the agent sent READY=1 (the stand-in does, as Nomad)
-    assert unit["Type"] == "notify" and unit["KillMode"] == "process" and unit["KillSignal"] == "SIGINT"
+    # Type=notify: systemd reports the unit active only after the agent sent READY=1 (the stand-in does, as Nomad).
+    # With drain_on_shutdown (every host here, group vars) a stop sends SIGTERM, which drains with leave_on_terminate
+    # (command/agent/command.go handleSignals); the role's own restarts send SIGINT, which never drains.
+    assert unit["Type"] == "notify" and unit["KillMode"] == "process" and unit["KillSignal"] == "SIGTERM"
     assert host.check_output("systemctl show -p Type --value nomad") == "notify"
     assert host.check_output("systemctl show -p ActiveState --value nomad") == "active"
 
@@ -89,7 +91,7 @@ def test_drain_on_shutdown_can_finish_before_systemd_kills_the_agent(host):
     # the agent drains only with a leave flag (command/agent/command.go handleSignals)
     assert _seconds(host.check_output("systemctl show -p TimeoutStopUSec --value nomad")) > 65
     text = host.file("/etc/nomad.d/client.hcl").content_string
-    assert "leave_on_interrupt = true" in text and "leave_on_terminate = true" in text
+    assert "leave_on_terminate = true" in text and "leave_on_interrupt = false" in text
 
 
 def test_tls_and_acl_on(host):
