@@ -24,7 +24,14 @@ site_b=("${DEMO_CONTAINERS[@]}")
 all_hosts=("${site_b[@]}" "${site_a[@]}")
 csv() { local IFS=,; echo "$*"; }
 log() { printf 'lifecycle: %s\n' "$*"; }
-fail() { log "FAILED: $*"; exit 1; }
+fail() { log "FAILED: $*"; agent_journals; exit 1; }
+agent_journals() {  # what each stand-in agent said lately (its heartbeats and retries), for the failure's cause
+  local h
+  for h in "${all_hosts[@]}"; do
+    echo "---- $h: journalctl -u nomad (last 15 lines)"
+    podman exec "$h" journalctl -u nomad -n 15 --no-pager 2>/dev/null | cut -c1-240 || true
+  done
+}
 view() { "$PY" tests/e2e/lifecycle/nomad_view.py "$@"; }
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_TIMEOUT=60
 play() {  # play LABEL ARGS...: one ansible-playbook run on the demo and lifecycle inventories; sets $changed
@@ -126,7 +133,7 @@ scenario_offline() {
   for h in "${site_a[@]}"; do starts[$h]="$(agent_starts "$h")"; podman network disconnect "$DEMO_NETWORK" "$h"; done
   view wait "$(csv "${site_a[@]}")" --status down,disconnected --timeout 120 || fail "the double did not see site A go"
   view show "$(csv "${site_b[@]}")"
-  view advance 72h >/dev/null
+  view advance 72h --connected "$(csv "${site_b[@]}")" --timeout 120 >/dev/null || fail "site B was not heartbeating"
   log "Nomad's clock advanced 72h"
   view show "$(csv "${site_a[@]}")"
   view wait "$(csv "${site_b[@]}")" --status ready --eligible --timeout 5 || fail "site B (connected) did not stay ready"
@@ -144,7 +151,7 @@ scenario_wayback() {
   local h back="${site_a[0]}"
   for h in "${site_a[@]}"; do podman network disconnect "$DEMO_NETWORK" "$h"; done
   view wait "$(csv "${site_a[@]}")" --status down,disconnected --timeout 120 || fail "the double did not see site A go"
-  view advance 720h >/dev/null
+  view advance 720h --connected "$(csv "${site_b[@]}")" --timeout 120 >/dev/null || fail "site B was not heartbeating"
   log "Nomad's clock advanced 720h"
   for h in "${site_a[@]}"; do podman network connect "$DEMO_NETWORK" "$h"; done
   if view wait "$(csv "${site_a[@]}")" --status ready --timeout 60 >/dev/null; then

@@ -36,6 +36,10 @@ EV_REREG_HEARTBEAT = "Node reregistered by heartbeat"
 EV_WAITING_POOL = "Node registered but waiting for node pool to be created"
 
 
+class AdvanceRefused(Exception):
+    """advance() did not move the clock: a node the caller keeps connected was not heartbeating."""
+
+
 class RPCError(Exception):
     """An RPC error as the client sees its text (the double's /_double/rpc routes answer it with `status`)."""
 
@@ -137,7 +141,7 @@ class NodeLifecycle:
             finally:
                 self.clock.release(self.clock.offset_ns)
 
-    def advance(self, ns):
+    def advance(self, ns, connected=()):
         """Move Nomad's clock ns forward through every transition on the way, in order (a node's heartbeat
         deadline -> down or disconnected; an unknown allocation's lost_after -> lost; the disconnected node's
         next deadline -> down; the first node GC pass past node_gc_threshold -> collected).
@@ -146,12 +150,27 @@ class NodeLifecycle:
         not silenced with /_double/node-agent) is taken to have heartbeated throughout: its timer does not
         expire, and the identity renewal it would have received on the way (UpdateStatus, less than a third
         of the TTL left) is handed to it with the reply to its next heartbeat, which may present the identity
-        it still holds. To take a node offline, cut its agent off and let its timer expire first."""
+        it still holds. To take a node offline, cut its agent off and let its timer expire first.
+
+        connected names (or IDs) the nodes whose agents the caller keeps connected throughout: when one of
+        them is not heartbeating as the advance begins (a real agent that just missed a heartbeat on a busy
+        machine, and is about to come back by heartbeat), nothing moves and AdvanceRefused says which, so
+        the caller can wait for it and ask again instead of sending that node offline for the whole step.
+        -> the names of the nodes carried through."""
         self.tick()
         start = self.clock.now_ns()
         target = start + ns
         live = [n for n in self.nodes.values() if n.get("_hb_deadline") is not None and not n.get("_silent")
                 and n["Status"] not in ("down", "disconnected")]
+        missing = []
+        for wanted in connected:
+            node = next((n for n in self.nodes.values() if wanted in (n["Name"], n["ID"])), None)
+            if node is None:
+                missing.append("%s (not in the state)" % wanted)
+            elif not any(node is n for n in live):
+                missing.append("%s (%s%s)" % (wanted, node["Status"], ", agent silenced" if node.get("_silent") else ""))
+        if missing:
+            raise AdvanceRefused("not heartbeating as the advance began: " + ", ".join(missing))
         for node in live:
             node["_carried"] = True
         self._next_due = None
@@ -181,6 +200,7 @@ class NodeLifecycle:
                     node["_identity"] = fresh
         self._next_due = None
         self.tick()
+        return sorted(node["Name"] for node in live)
 
     def _next_transition(self, limit):
         """(instant, action) of the earliest transition at or before limit, or (None, None)."""

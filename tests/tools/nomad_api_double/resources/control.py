@@ -12,7 +12,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from ..common import JSON_NULL, HTTPFailure, format_duration, parse_duration, route
-from ..lifecycle import RPCError
+from ..lifecycle import AdvanceRefused, RPCError
 
 
 class Control:
@@ -57,7 +57,8 @@ class Control:
                 self._bypass_auth = False
         elif what == "clear-requests":
             st.requests = []
-        elif what == "clock":  # {"advance": "72h"}: Nomad's clock moves through every transition on the way
+        elif what == "clock":  # {"advance": "72h", "connected": [names]}: Nomad's clock moves through every
+            # transition on the way; 409 and no move when a node named connected is not heartbeating
             if self.command == "POST" and body.get("advance") is not None:
                 try:
                     step = parse_duration(body["advance"])
@@ -65,7 +66,12 @@ class Control:
                     raise HTTPFailure(400, str(exc))
                 if step < 0:
                     raise HTTPFailure(400, "the clock only moves forward")
-                st.advance(step)
+                try:
+                    carried = st.advance(step, body.get("connected") or ())
+                except AdvanceRefused as exc:
+                    raise HTTPFailure(409, str(exc))
+                return 200, {"Now": st.clock.now_ns(), "Offset": st.clock.offset_ns, "Time": st.clock.rfc3339(),
+                             "Carried": carried}, {}
             return 200, {"Now": st.clock.now_ns(), "Offset": st.clock.offset_ns, "Time": st.clock.rfc3339()}, {}
         elif what == "server-config":  # the servers' agent config: {"server": {...}, "advertise": {"rpc": ...}}
             if self.command == "POST":

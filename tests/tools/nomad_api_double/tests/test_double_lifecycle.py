@@ -357,6 +357,39 @@ def test_an_agent_heartbeating_through_an_advance_stays_ready(double):
     assert heartbeat(double, node, ident) == (403, "Permission denied")  # the old one is spent
 
 
+def test_an_advance_refuses_to_send_a_connected_node_offline(double):
+    """advance(connected=...): a node the caller keeps connected that is down as the advance begins (an agent
+    that missed one heartbeat, nomad/heartbeat.go invalidateHeartbeat) would be down for the whole step and
+    collected past node_gc_threshold (nomad/core_sched.go nodeGC): 409, the clock does not move, nothing
+    changes; once its heartbeat brings it back (UpdateStatus: down -> ready) the advance carries it through."""
+    steady, late = new_node("edge-steady"), new_node("edge-late")
+    steady_ident, late_ident = joined(double, steady), joined(double, late)
+    silence(double, late)
+    advance(double, "21s")  # late's timer (10s TTL + 10s grace) expired: down
+    before = call(double, "GET", "/_double/clock")[1]["Now"]
+    status, text = call(double, "POST", "/_double/clock",
+                        {"advance": "720h", "connected": ["edge-steady", "edge-late", "edge-gone"]})
+    assert status == 409
+    assert "edge-late (down, agent silenced)" in text and "edge-gone (not in the state)" in text
+    assert "edge-steady" not in text
+    assert call(double, "GET", "/_double/clock")[1]["Now"] - before < 60 * NS
+    assert node_of(double, late["ID"])["Status"] == "down"
+    assert call(double, "POST", "/_double/node-agent", {"name": late["ID"], "heartbeating": True})[0] == 200
+    heartbeat(double, late, late_ident)
+    assert node_of(double, late["ID"])["Status"] == "ready"
+    body = advance_connected(double, "720h", ["edge-steady", "edge-late"])
+    assert body["Carried"] == ["edge-late", "edge-steady"]
+    for node, ident in ((steady, steady_ident), (late, late_ident)):
+        assert node_of(double, node["ID"])["Status"] == "ready"
+        assert heartbeat(double, node, ident)[0] == 200  # the renewal it would have received on the way
+
+
+def advance_connected(double, duration, names):
+    status, body = call(double, "POST", "/_double/clock", {"advance": duration, "connected": names})
+    assert status == 200, body
+    return body
+
+
 def test_node_not_found_after_purge_and_register_again(double):
     """PUT /v1/node/:id/purge (Node.Deregister) deletes a live node; its next heartbeat gets "node not found"
     (the client's cue to register again) and its valid identity registers it at every level."""
