@@ -97,12 +97,22 @@ def test_vault_kv_keys_named_by_preflight_and_docs_are_the_ones_read():
 
 
 def test_platforms_stated_are_the_os_families_preflight_accepts():
-    families = load(ROOT / "roles" / "nomad_client" / "vars" / "main.yml")["__nomad_client_linux_families"]
+    """What the preflight accepts is a per-OS vars file saying __nomad_client_os_supported: the README's platform
+    line and the Galaxy platforms state exactly those files' labels and platform names (scripts/platforms.py)."""
+    supported = {}
+    for path in (ROOT / "roles" / "nomad_client" / "vars").glob("*.yml"):
+        data = load(path) or {}
+        if data.get("__nomad_client_os_supported"):
+            supported[path.stem] = data
+    assert {"Debian", "RedHat", "Windows"} <= set(supported), sorted(supported)
+    assert load(ROOT / "roles" / "nomad_client" / "vars" / "default.yml")["__nomad_client_os_supported"] is False
     readme = docs_text()["README.md"]
-    for family in families:
-        assert {"RedHat": "Red Hat"}.get(family, family) + " family" in readme, family
-    platforms = {p["name"] for p in load(ROOT / "roles" / "nomad_client" / "meta" / "main.yml")["galaxy_info"]["platforms"]}
-    assert {"Debian", "EL", "Windows"} <= platforms, platforms
+    stated = readme.split("<!--platforms-->", 1)[1].split("<!--/platforms-->", 1)[0]
+    for name, data in supported.items():
+        label = data["__nomad_client_os_label"]
+        assert label.replace("Linux of ", "") in stated, (name, stated)
+    platforms = [p["name"] for p in load(ROOT / "roles" / "nomad_client" / "meta" / "main.yml")["galaxy_info"]["platforms"]]
+    assert sorted(platforms) == sorted(n for data in supported.values() for n in data["__nomad_client_os_galaxy_platforms"])
 
 
 def test_ansible_pull_runs_a_playbook_file():
