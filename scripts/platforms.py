@@ -40,13 +40,16 @@ def supported():
     return sorted(out, key=lambda item: (not item[1].startswith("Linux"), item[0]))
 
 
+def families(oses):
+    """([Linux families, "Linux of " left out], [the other labels]) of the supported OSes."""
+    linux = [label[len("Linux of "):] if label.startswith("Linux of ") else label
+             for dummy, label, dummy2 in oses if label.startswith("Linux")]
+    return linux, [label for dummy, label, dummy2 in oses if not label.startswith("Linux")]
+
+
 def phrase(oses):
-    linux = [label for dummy, label, dummy2 in oses if label.startswith("Linux")]
-    other = [label for dummy, label, dummy2 in oses if not label.startswith("Linux")]
-    text = " or ".join([linux[0]] + [label[len("Linux of "):] if label.startswith("Linux of ") else label
-                                     for label in linux[1:]]) if linux else ""
-    if text:
-        text += " with systemd, on x86_64 or aarch64"
+    linux, other = families(oses)
+    text = "Linux of %s with systemd, on x86_64 or aarch64" % " or ".join(linux) if linux else ""
     return "; ".join([t for t in [text] + other if t])
 
 
@@ -63,9 +66,7 @@ def meta_text(oses, text):
     text, count = re.subn(r"(  platforms:\n)(?:    - name: .*\n      versions: .*\n)+", lambda m: m.group(1) + block, text)
     if count != 1:
         raise SystemExit("roles/nomad_client/meta/main.yml: no galaxy_info.platforms list to write")
-    linux = [label[len("Linux of "):] if label.startswith("Linux of ") else label
-             for dummy, label, dummy2 in oses if label.startswith("Linux")]
-    other = [label for dummy, label, dummy2 in oses if not label.startswith("Linux")]
+    linux, other = families(oses)
     described = "Linux of %s (amd64/arm64)" % ", ".join(re.sub(r" \(.*\)$", "", item) for item in linux)
     description = "Nomad client agent on edge hosts: %s" % "; ".join([described] + other)
     text, count = re.subn(r"(?m)^(  description: ).*$", lambda m: m.group(1) + json.dumps(description), text)

@@ -85,8 +85,7 @@ def watch_roll(args):
                 if ready_uid.get(name) == uid or ev["type"] == "DELETED":
                     if not any(e["event"] == "deleted" and e["uid"] == uid for e in events):
                         events.append({"t": stamp, "pod": name, "event": "deleted", "uid": uid, "revision": rev,
-                                       "was_ready": ready_uid.get(name) == uid
-                                       or any(e["event"] == "ready" and e["uid"] == uid for e in events)})
+                                       "was_ready": ready_uid.get(name) == uid})
                         seen_change = True
                 ready_uid[name] = None
             elif is_ready(pod) and ready_uid.get(name) != uid:

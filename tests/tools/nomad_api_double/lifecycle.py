@@ -162,12 +162,13 @@ class NodeLifecycle:
         target = start + ns
         live = [n for n in self.nodes.values() if n.get("_hb_deadline") is not None and not n.get("_silent")
                 and n["Status"] not in ("down", "disconnected")]
+        live_ids = {n["ID"] for n in live}
         missing = []
         for wanted in connected:
-            node = next((n for n in self.nodes.values() if wanted in (n["Name"], n["ID"])), None)
+            node = self.node_named(wanted)
             if node is None:
                 missing.append("%s (not in the state)" % wanted)
-            elif not any(node is n for n in live):
+            elif node["ID"] not in live_ids:
                 missing.append("%s (%s%s)" % (wanted, node["Status"], ", agent silenced" if node.get("_silent") else ""))
         if missing:
             raise AdvanceRefused("not heartbeating as the advance began: " + ", ".join(missing))
@@ -236,6 +237,10 @@ class NodeLifecycle:
         self._next_due = None
 
     # -- node helpers --------------------------------------------------------------------------------
+    def node_named(self, name_or_id):
+        """The node with this name or ID, or None (the test-only endpoints and advance() name nodes either way)."""
+        return next((n for n in self.nodes.values() if name_or_id in (n["Name"], n["ID"])), None)
+
     def pool_identity_ttl(self, pool_name):
         """The pool's node_identity_ttl, or DefaultNodePoolNodeIdentityTTL (24h) while the pool does not exist
         (nomad/node_endpoint.go Register and UpdateStatus)."""

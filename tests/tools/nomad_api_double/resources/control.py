@@ -59,6 +59,7 @@ class Control:
             st.requests = []
         elif what == "clock":  # {"advance": "72h", "connected": [names]}: Nomad's clock moves through every
             # transition on the way; 409 and no move when a node named connected is not heartbeating
+            answer = {}
             if self.command == "POST" and body.get("advance") is not None:
                 try:
                     step = parse_duration(body["advance"])
@@ -67,12 +68,11 @@ class Control:
                 if step < 0:
                     raise HTTPFailure(400, "the clock only moves forward")
                 try:
-                    carried = st.advance(step, body.get("connected") or ())
+                    answer["Carried"] = st.advance(step, body.get("connected") or ())
                 except AdvanceRefused as exc:
                     raise HTTPFailure(409, str(exc))
-                return 200, {"Now": st.clock.now_ns(), "Offset": st.clock.offset_ns, "Time": st.clock.rfc3339(),
-                             "Carried": carried}, {}
-            return 200, {"Now": st.clock.now_ns(), "Offset": st.clock.offset_ns, "Time": st.clock.rfc3339()}, {}
+            answer.update(Now=st.clock.now_ns(), Offset=st.clock.offset_ns, Time=st.clock.rfc3339())
+            return 200, answer, {}
         elif what == "server-config":  # the servers' agent config: {"server": {...}, "advertise": {"rpc": ...}}
             if self.command == "POST":
                 try:
@@ -85,10 +85,7 @@ class Control:
                 cfg[key] = format_duration(cfg[key])
             return 200, cfg, {}
         elif what == "node-agent":  # a simulated agent stops (or starts again) heartbeating
-            node = next((n for n in st.nodes.values() if body.get("name") in (n["Name"], n["ID"])), None)
-            if node is None:
-                raise HTTPFailure(404, "node not found")
-            st.set_agent_heartbeating(node, bool(body.get("heartbeating", False)))
+            st.set_agent_heartbeating(self._control_node(body), bool(body.get("heartbeating", False)))
         elif what == "server-log":  # what the servers logged, and the introduction violation counter
             return 200, {"log": list(st.server_log), "introduction_violation_num": st.intro_violations}, {}
         elif what == "node-attributes":  # a node's agent came back changed (e.g. a new nomad.version)
@@ -171,7 +168,7 @@ class Control:
         return 200, {"ok": True}, {}
 
     def _control_node(self, body):
-        node = next((n for n in self.state.nodes.values() if body.get("name") in (n["Name"], n["ID"])), None)
+        node = self.state.node_named(body.get("name"))
         if node is None:
             raise HTTPFailure(404, "node not found")
         return node
