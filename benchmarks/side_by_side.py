@@ -179,10 +179,51 @@ def playbook(path, impl, anchor_copy):
         handle.write(text)
 
 
-def run(work, label, hosts, extra=(), forks=12):
+def anchor_collections(anchor_dir, cache=os.path.join(ROOT, ".cache"), quiet=False):
+    """The collections the anchor's requirements.yml names and the checkout's collection path lacks (ansible.utils:
+    its templates use ansible.utils.ipwrap), unpacked from the `ansible` wheel that scripts/bootstrap.sh downloads
+    (requirements-dev.txt's collections pin) into <cache>/anchor-collections. They are the anchor's dependencies,
+    not this collection's, so requirements*.yml do not list them. Returns that directory, added to
+    ANSIBLE_COLLECTIONS_PATH for the anchor's runs only. The anchor pins exact versions; the wheel's are used and
+    printed."""
+    import yaml
+    import zipfile
+
+    with open(os.path.join(anchor_dir, "requirements.yml")) as handle:
+        names = [c["name"] for c in (yaml.safe_load(handle) or {}).get("collections", [])]
+    dest = os.path.join(cache, "anchor-collections")
+    paths = [p for p in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p] + [dest]
+
+    def installed(name):
+        return next((os.path.join(p, "ansible_collections", *name.split(".")) for p in paths
+                     if os.path.isfile(os.path.join(p, "ansible_collections", *name.split("."), "MANIFEST.json"))), None)
+
+    missing = [n for n in names if not installed(n)]
+    if missing:
+        with open(os.path.join(ROOT, "requirements-dev.txt")) as handle:
+            pin = re.search(r'^ansible==([^ ;]+) *; *extra *== *"collections"', handle.read(), re.M)
+        wheels = sorted(f for f in os.listdir(os.path.join(cache, "wheels")) if pin and f.startswith(
+            "ansible-%s-" % pin.group(1)) and f.endswith(".whl")) if os.path.isdir(os.path.join(cache, "wheels")) else []
+        if not wheels:
+            sys.exit("the anchor needs %s: no ansible wheel in %s/wheels (run make bootstrap)" % (", ".join(missing), cache))
+        prefixes = tuple("ansible_collections/%s/" % n.replace(".", "/") for n in missing)
+        with zipfile.ZipFile(os.path.join(cache, "wheels", wheels[-1])) as wheel:
+            wheel.extractall(dest, [m for m in wheel.namelist() if m.startswith(prefixes)])
+        still = [n for n in missing if not installed(n)]
+        if still:
+            sys.exit("the anchor needs %s: not in %s" % (", ".join(still), wheels[-1]))
+    for name in [] if quiet else names:
+        with open(os.path.join(installed(name), "MANIFEST.json")) as handle:
+            print("anchor collection %s %s (%s)" % (name, json.load(handle)["collection_info"]["version"], installed(name)))
+    return dest
+
+
+def run(work, label, hosts, extra=(), forks=12, collections=None):
     env = dict(os.environ, ANSIBLE_LOG_PATH=os.path.join(work, label + ".log"), ANSIBLE_FORKS=str(forks),
                ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False",
                ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
+    if collections:
+        env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(p for p in (env.get("ANSIBLE_COLLECTIONS_PATH"), collections) if p)
     usage = os.path.join(work, label + ".usage.json")
     load_before = os.getloadavg()
     start = time.perf_counter()
@@ -209,10 +250,11 @@ def run(work, label, hosts, extra=(), forks=12):
 
 def one(impl, archs, rep, anchor_dir, forks=12):
     work = tempfile.mkdtemp(prefix="sbs-%s-" % impl)
-    anchor_copy = None
+    anchor_copy = collections = None
     if impl == "anchor":
         anchor_copy = os.path.join(work, "ansible-nomad")
         shutil.copytree(anchor_dir, anchor_copy, ignore=shutil.ignore_patterns(".git"))
+        collections = anchor_collections(anchor_dir, quiet=True)
     prefix = os.environ.get("SBS_PREFIX") or "sbs%d" % os.getpid()
     with Containers(archs, "%s-%s" % (prefix, impl)) as boxes:
         if impl == "anchor":  # its package step needs apt lists (the images ship without them); not timed
@@ -221,9 +263,9 @@ def one(impl, archs, rep, anchor_dir, forks=12):
         inventory(os.path.join(work, "inventory.yml"), boxes.names, impl)
         playbook(os.path.join(work, "play.yml"), impl, anchor_copy)
         result = {"impl": impl, "hosts": len(archs), "rep": rep, "work": work}
-        result["first"] = run(work, "first", boxes.names, forks=forks)
-        result["again"] = run(work, "again", boxes.names, forks=forks)
-        result["check"] = run(work, "check", boxes.names, ("--check", "--diff"), forks=forks)
+        result["first"] = run(work, "first", boxes.names, forks=forks, collections=collections)
+        result["again"] = run(work, "again", boxes.names, forks=forks, collections=collections)
+        result["check"] = run(work, "check", boxes.names, ("--check", "--diff"), forks=forks, collections=collections)
     if anchor_copy:  # its downloads; the logs stay in work
         shutil.rmtree(anchor_copy, ignore_errors=True)
     return result
@@ -437,6 +479,7 @@ def main():
     anchor_dir = os.environ.get("ANSIBLE_NOMAD_DIR")
     if "anchor" in impls:
         check_anchor(anchor_dir)
+        anchor_collections(anchor_dir)  # before any container starts
     reps_for = dict((int(k), int(v)) for k, v in (x.split("=") for x in args.reps_for.split(",") if x))
     scenarios = []
     for i, n in enumerate(int(x) for x in args.hosts.split(",")):
