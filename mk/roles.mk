@@ -45,13 +45,16 @@
 #                       fs.inotify.max_user_instances >= 256 + what else runs (the script checks; 128 stops the 26th);
 #                       BENCHMARK_SCALE_ARGS to change (e.g. add --reps-for 3=3,50=1 --json scale.json). A 25-host
 #                       point against the anchor: make benchmark BENCHMARK_ARGS="--hosts 25 --reps 1"
+#   benchmark-cost      benchmarks/per_host_cost.py: where one more host's cost goes on this bed (podman exec,
+#                       a task on a host, a module run, forks below the host count), on 12 fresh containers with
+#                       role-less plays, 3 repetitions; BENCHMARK_COST_ARGS to change (e.g. --hosts 25)
 INTEGRATION_STEPS += integration-client integration-fleet integration-server
 MOLECULE_STEPS += molecule-client molecule-client-package molecule-fleet benchmark-smoke molecule-server molecule-federation
 BENCHMARK_ARGS ?= --hosts 3,6,12 --arm64 --reps 3
 BENCHMARK_SCALE_ARGS ?= --hosts 3,6,12,25,50 --reps 3
 
 .PHONY: integration-client integration-fleet integration-server molecule-client molecule-client-package molecule-fleet molecule-server molecule-federation
-.PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory benchmark-scale
+.PHONY: benchmark-smoke benchmark-client benchmark benchmark-inventory benchmark-scale benchmark-cost
 
 integration-client:
 	shellcheck tests/tools/edge_images/build.sh tests/tools/stand_in_nomad/*.sh benchmarks/converge_clients
@@ -101,6 +104,9 @@ benchmark: bootstrap images-amd64 images-arm64
 
 benchmark-scale: bootstrap images-amd64
 	bash tests/tools/stand_in_nomad/with_mirror.sh python benchmarks/side_by_side.py --scale $(BENCHMARK_SCALE_ARGS)
+
+benchmark-cost: bootstrap images-amd64
+	python benchmarks/per_host_cost.py $(BENCHMARK_COST_ARGS)
 
 benchmark-inventory:
 	PYTHONPATH=$(ROOT)/.cache/collections python benchmarks/inventory_nomad_nodes.py --nodes 1000 --details
