@@ -179,7 +179,7 @@ def playbook(path, impl, anchor_copy):
         handle.write(text)
 
 
-def anchor_collections(anchor_dir, cache=os.path.join(ROOT, ".cache"), quiet=False):
+def anchor_collections(anchor_dir, cache=os.path.join(ROOT, ".cache")):
     """The collections the anchor's requirements.yml names and the checkout's collection path lacks (ansible.utils:
     its templates use ansible.utils.ipwrap), unpacked from the `ansible` wheel that scripts/bootstrap.sh downloads
     (requirements-dev.txt's collections pin) into <cache>/anchor-collections. They are the anchor's dependencies,
@@ -212,7 +212,7 @@ def anchor_collections(anchor_dir, cache=os.path.join(ROOT, ".cache"), quiet=Fal
         still = [n for n in missing if not installed(n)]
         if still:
             sys.exit("the anchor needs %s: not in %s" % (", ".join(still), wheels[-1]))
-    for name in [] if quiet else names:
+    for name in names:
         with open(os.path.join(installed(name), "MANIFEST.json")) as handle:
             print("anchor collection %s %s (%s)" % (name, json.load(handle)["collection_info"]["version"], installed(name)))
     return dest
@@ -248,13 +248,13 @@ def run(work, label, hosts, extra=(), forks=12, collections=None):
             "load_before": load_before, "load_after": os.getloadavg()}
 
 
-def one(impl, archs, rep, anchor_dir, forks=12):
+def one(impl, archs, rep, anchor_dir, forks=12, anchor_cols=None):
     work = tempfile.mkdtemp(prefix="sbs-%s-" % impl)
-    anchor_copy = collections = None
+    anchor_copy = None
+    collections = anchor_cols if impl == "anchor" else None
     if impl == "anchor":
         anchor_copy = os.path.join(work, "ansible-nomad")
         shutil.copytree(anchor_dir, anchor_copy, ignore=shutil.ignore_patterns(".git"))
-        collections = anchor_collections(anchor_dir, quiet=True)
     prefix = os.environ.get("SBS_PREFIX") or "sbs%d" % os.getpid()
     with Containers(archs, "%s-%s" % (prefix, impl)) as boxes:
         if impl == "anchor":  # its package step needs apt lists (the images ship without them); not timed
@@ -477,9 +477,10 @@ def main():
         args.hosts = "6,12,25,50" if args.scale else "3,12"
     impls = args.impl.split(",")
     anchor_dir = os.environ.get("ANSIBLE_NOMAD_DIR")
+    anchor_cols = None
     if "anchor" in impls:
         check_anchor(anchor_dir)
-        anchor_collections(anchor_dir)  # before any container starts
+        anchor_cols = anchor_collections(anchor_dir)  # once, before any container starts
     reps_for = dict((int(k), int(v)) for k, v in (x.split("=") for x in args.reps_for.split(",") if x))
     scenarios = []
     for i, n in enumerate(int(x) for x in args.hosts.split(",")):
@@ -498,7 +499,7 @@ def main():
                 continue
             order = impls if rep % 2 == 0 else list(reversed(impls))
             for impl in order:
-                r = one(impl, archs, rep, anchor_dir, args.forks)
+                r = one(impl, archs, rep, anchor_dir, args.forks, anchor_cols)
                 r["scenario"] = name
                 print("%s %s hosts rep %d: first %.1fs rc %d, again %.1fs rc %d (changed %s), check %.1fs rc %d, "
                       "module runs per host again %s check %s  [%s]" % (
